@@ -1,0 +1,282 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Pulso.Grains.Collections;
+
+/// <summary>
+/// Open-addressing map from non-negative 64-bit keys to 32-bit values: the hot-path index of
+/// the metric table (cells, documents). Negative keys are reserved as the empty marker.
+/// </summary>
+internal sealed class LongIntMap
+{
+    private const long Empty = -1;
+    private long[] _keys;
+    private int[] _values;
+    private int _shift;
+    private int _count;
+    private int _growAt;
+
+    public LongIntMap(int capacity = 16)
+    {
+        var size = HashSizing.TableSize(capacity);
+        _keys = NewKeys(size);
+        _values = new int[size];
+        _shift = 64 - BitOperations.Log2((uint)size);
+        _growAt = HashSizing.GrowThreshold(size);
+    }
+
+    public int Count => _count;
+
+    /// <summary>Returns the value stored under <paramref name="key"/>, or stores and returns <paramref name="valueIfAbsent"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int GetOrAdd(long key, int valueIfAbsent)
+    {
+        var keys = _keys;
+        var mask = keys.Length - 1;
+        var slot = (int)(((ulong)key * HashSizing.Golden) >> _shift);
+        while (true)
+        {
+            var k = keys[slot];
+            if (k == key)
+            {
+                return _values[slot];
+            }
+
+            if (k == Empty)
+            {
+                if (_count >= _growAt)
+                {
+                    Grow();
+                    return GetOrAdd(key, valueIfAbsent);
+                }
+
+                keys[slot] = key;
+                _values[slot] = valueIfAbsent;
+                _count++;
+                return valueIfAbsent;
+            }
+
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGetValue(long key, out int value)
+    {
+        var keys = _keys;
+        var mask = keys.Length - 1;
+        var slot = (int)(((ulong)key * HashSizing.Golden) >> _shift);
+        while (true)
+        {
+            var k = keys[slot];
+            if (k == key)
+            {
+                value = _values[slot];
+                return true;
+            }
+
+            if (k == Empty)
+            {
+                value = 0;
+                return false;
+            }
+
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    public void Clear()
+    {
+        Array.Fill(_keys, Empty);
+        _count = 0;
+    }
+
+    private void Grow()
+    {
+        var oldKeys = _keys;
+        var oldValues = _values;
+        var size = oldKeys.Length * 2;
+        _keys = NewKeys(size);
+        _values = new int[size];
+        _shift = 64 - BitOperations.Log2((uint)size);
+        _growAt = HashSizing.GrowThreshold(size);
+        var mask = size - 1;
+        for (var i = 0; i < oldKeys.Length; i++)
+        {
+            var key = oldKeys[i];
+            if (key == Empty)
+            {
+                continue;
+            }
+
+            var slot = (int)(((ulong)key * HashSizing.Golden) >> _shift);
+            while (_keys[slot] != Empty)
+            {
+                slot = (slot + 1) & mask;
+            }
+
+            _keys[slot] = key;
+            _values[slot] = oldValues[i];
+        }
+    }
+
+    private static long[] NewKeys(int size)
+    {
+        var keys = GC.AllocateUninitializedArray<long>(size);
+        Array.Fill(keys, Empty);
+        return keys;
+    }
+}
+
+/// <summary>Open-addressing set of non-negative 64-bit keys (document pairs of the metric table).</summary>
+internal sealed class LongSet
+{
+    private const long Empty = -1;
+    private long[] _keys;
+    private int _shift;
+    private int _count;
+    private int _growAt;
+
+    public LongSet(int capacity = 16)
+    {
+        var size = HashSizing.TableSize(capacity);
+        _keys = NewKeys(size);
+        _shift = 64 - BitOperations.Log2((uint)size);
+        _growAt = HashSizing.GrowThreshold(size);
+    }
+
+    public int Count => _count;
+
+    /// <summary>Adds the key; true when it was not present.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Add(long key)
+    {
+        var keys = _keys;
+        var mask = keys.Length - 1;
+        var slot = (int)(((ulong)key * HashSizing.Golden) >> _shift);
+        while (true)
+        {
+            var k = keys[slot];
+            if (k == key)
+            {
+                return false;
+            }
+
+            if (k == Empty)
+            {
+                if (_count >= _growAt)
+                {
+                    Grow();
+                    return Add(key);
+                }
+
+                keys[slot] = key;
+                _count++;
+                return true;
+            }
+
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    public bool Contains(long key)
+    {
+        var keys = _keys;
+        var mask = keys.Length - 1;
+        var slot = (int)(((ulong)key * HashSizing.Golden) >> _shift);
+        while (true)
+        {
+            var k = keys[slot];
+            if (k == key)
+            {
+                return true;
+            }
+
+            if (k == Empty)
+            {
+                return false;
+            }
+
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    public void Clear()
+    {
+        if (_count > 0)
+        {
+            Array.Fill(_keys, Empty);
+            _count = 0;
+        }
+    }
+
+    /// <summary>Copies the members into <paramref name="destination"/> (unordered); returns how many.</summary>
+    public int CopyTo(Span<long> destination)
+    {
+        var n = 0;
+        foreach (var key in _keys)
+        {
+            if (key != Empty)
+            {
+                destination[n++] = key;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>The raw slot array for allocation-free iteration: skip negative entries.</summary>
+    public ReadOnlySpan<long> Slots => _keys;
+
+    private void Grow()
+    {
+        var oldKeys = _keys;
+        var size = oldKeys.Length * 2;
+        _keys = NewKeys(size);
+        _shift = 64 - BitOperations.Log2((uint)size);
+        _growAt = HashSizing.GrowThreshold(size);
+        var mask = size - 1;
+        foreach (var key in oldKeys)
+        {
+            if (key == Empty)
+            {
+                continue;
+            }
+
+            var slot = (int)(((ulong)key * HashSizing.Golden) >> _shift);
+            while (_keys[slot] != Empty)
+            {
+                slot = (slot + 1) & mask;
+            }
+
+            _keys[slot] = key;
+        }
+    }
+
+    private static long[] NewKeys(int size)
+    {
+        var keys = GC.AllocateUninitializedArray<long>(size);
+        Array.Fill(keys, Empty);
+        return keys;
+    }
+}
+
+internal static class HashSizing
+{
+    /// <summary>2^64 / golden ratio: Fibonacci hashing spreads sequential ids over the table.</summary>
+    public const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+    public static int TableSize(int capacity)
+    {
+        var wanted = Math.Max(16, (long)capacity * 2);
+        if (wanted > 1 << 30)
+        {
+            throw new InvalidOperationException("Hash table capacity exceeds 2^30 slots.");
+        }
+
+        return (int)BitOperations.RoundUpToPowerOf2((uint)wanted);
+    }
+
+    // Load factor 0.7: linear probing stays short.
+    public static int GrowThreshold(int size) => (int)(size * 0.7);
+}

@@ -1,0 +1,90 @@
+using System.Runtime.CompilerServices;
+using Pulso.Grains.Csv;
+using Pulso.Grains.Text;
+
+namespace Pulso.Grains.Ingestion;
+
+/// <summary>An accepted gestión as views into the reader's buffer: valid until the reader moves on.</summary>
+public readonly ref struct GestionRecord
+{
+    public ReadOnlySpan<byte> Cliente { get; init; }
+
+    public ReadOnlySpan<byte> Ejecutivo { get; init; }
+
+    public ReadOnlySpan<byte> Canal { get; init; }
+
+    /// <summary>The tipificación as read (normalised later, once per distinct spelling).</summary>
+    public ReadOnlySpan<byte> Tipificacion { get; init; }
+
+    /// <summary>The trimmed documento.</summary>
+    public ReadOnlySpan<byte> Documento { get; init; }
+
+    public int DayNumber { get; init; }
+
+    public int Hora { get; init; }
+
+    public long SaldoCents { get; init; }
+
+    public int Tramo { get; init; }
+}
+
+/// <summary>The gestiones CSV layout (DESIGN 2.1) and the per-row checks of DESIGN 2.4.</summary>
+public static class GestionCsv
+{
+    public static readonly IReadOnlyList<string> RequiredColumns =
+        ["cliente", "fecha", "documento", "ejecutivo", "tipificacion", "saldo", "dias_mora", "canal"];
+
+    /// <summary>Column indexes, resolved once per file.</summary>
+    public readonly record struct Columns(int Cliente, int Fecha, int Documento, int Ejecutivo, int Tipificacion, int Saldo, int DiasMora, int Canal)
+    {
+        public static Columns Of(CsvSchema schema) => new(
+            schema["cliente"], schema["fecha"], schema["documento"], schema["ejecutivo"],
+            schema["tipificacion"], schema["saldo"], schema["dias_mora"], schema["canal"]);
+    }
+
+    /// <summary>Checks the current record in order (fecha, documento, saldo, dias_mora); true with the record, or false with the first failing reason.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryAccept(CsvReader reader, in Columns c, out GestionRecord record, out RejectReason reason)
+    {
+        record = default;
+        if (!GestionRules.TryParseFecha(Utf8Text.Trim(reader.Field(c.Fecha)), out var day, out var hour))
+        {
+            reason = RejectReason.FechaInvalida;
+            return false;
+        }
+
+        var documento = Utf8Text.Trim(reader.Field(c.Documento));
+        if (documento.IsEmpty)
+        {
+            reason = RejectReason.DocumentoVacio;
+            return false;
+        }
+
+        if (!GestionRules.TryParseCents(Utf8Text.Trim(reader.Field(c.Saldo)), out var cents))
+        {
+            reason = RejectReason.SaldoInvalido;
+            return false;
+        }
+
+        if (!GestionRules.TryParseDiasMora(Utf8Text.Trim(reader.Field(c.DiasMora)), out var dias))
+        {
+            reason = RejectReason.DiasMoraInvalido;
+            return false;
+        }
+
+        reason = default;
+        record = new GestionRecord
+        {
+            Cliente = reader.Field(c.Cliente),
+            Ejecutivo = reader.Field(c.Ejecutivo),
+            Canal = reader.Field(c.Canal),
+            Tipificacion = reader.Field(c.Tipificacion),
+            Documento = documento,
+            DayNumber = day,
+            Hora = hour,
+            SaldoCents = cents,
+            Tramo = Metrics.TramoMora.Of(dias),
+        };
+        return true;
+    }
+}

@@ -1,0 +1,249 @@
+using System.Runtime.CompilerServices;
+using Pulso.Grains.Collections;
+using Pulso.Grains.Text;
+
+namespace Pulso.Grains.Metrics;
+
+/// <summary>
+/// One tenant's metric table for one day, held at raw-tipificación grain: a cell per
+/// (ejecutivo, hora, canal, tipificación, tramo de mora) with its gestiones count and exact
+/// saldo in cents, the set of (cell, documento) pairs for exact distinct debtors, and the
+/// day's jornadas per ejecutivo. Homologation is not applied here, so a new mapping changes
+/// every figure at query time without re-reading a row. Not thread-safe.
+/// </summary>
+public sealed class MetricTable
+{
+    // Cell key layout, low to high bits: tramo 3, hora 5, canal 8, tipificación 20, ejecutivo 24.
+    internal const int HoraShift = 3;
+    internal const int CanalShift = 8;
+    internal const int TipShift = 16;
+    internal const int EjecutivoShift = 36;
+    internal const int MaxCanales = 1 << 8;
+    internal const int MaxTipificaciones = 1 << 20;
+    internal const int MaxEjecutivos = 1 << 24;
+
+    private readonly Utf8StringPool _rawTipificaciones = new(16);
+    private int[] _rawToTipificacion = new int[16];
+    private readonly LongIntMap _cellIndex;
+    private long[] _cellKeys;
+    private long[] _counts;
+    private long[] _saldoCents;
+    private int _cellCount;
+    private readonly LongSet _pairs;
+    private long[] _jornadaCents = new long[16]; // per ejecutivo id; -1 = no jornada
+
+    public MetricTable(DateOnly day, int capacity = 64)
+    {
+        Day = day;
+        _cellIndex = new LongIntMap(capacity);
+        _cellKeys = new long[capacity];
+        _counts = new long[capacity];
+        _saldoCents = new long[capacity];
+        _pairs = new LongSet(capacity);
+        Array.Fill(_jornadaCents, -1);
+    }
+
+    public DateOnly Day { get; }
+
+    internal Utf8StringPool Ejecutivos { get; } = new(64);
+
+    internal Utf8StringPool Canales { get; } = new(8);
+
+    /// <summary>Normalised tipificaciones (<c>upper(trim())</c>).</summary>
+    internal Utf8StringPool Tipificaciones { get; } = new(16);
+
+    internal DocumentPool Documentos { get; } = new(64);
+
+    public int CellCount => _cellCount;
+
+    public int PairCount => _pairs.Count;
+
+    /// <summary>Accepted gestiones in the table.</summary>
+    public long GestionCount { get; private set; }
+
+    internal ReadOnlySpan<long> CellKeys => _cellKeys.AsSpan(0, _cellCount);
+
+    internal ReadOnlySpan<long> Counts => _counts.AsSpan(0, _cellCount);
+
+    internal ReadOnlySpan<long> SaldoCents => _saldoCents.AsSpan(0, _cellCount);
+
+    internal LongSet Pairs => _pairs;
+
+    /// <summary>Adds one accepted gestión; returns its cell. <paramref name="documento"/> is already trimmed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Add(ReadOnlySpan<byte> ejecutivo, int hora, ReadOnlySpan<byte> canal, ReadOnlySpan<byte> rawTipificacion, int tramo, long saldoCents, ReadOnlySpan<byte> documento)
+    {
+        var ej = Ejecutivos.GetOrAdd(ejecutivo);
+        var ca = Canales.GetOrAdd(canal);
+        var tip = TipificacionOf(rawTipificacion);
+        var doc = Documentos.GetOrAdd(documento);
+        if ((uint)ej >= MaxEjecutivos || (uint)ca >= MaxCanales)
+        {
+            ThrowTooMany();
+        }
+
+        var cell = CellOf(PackKey(ej, hora, ca, tip, tramo));
+        _counts[cell]++;
+        _saldoCents[cell] = checked(_saldoCents[cell] + saldoCents);
+        _pairs.Add(((long)cell << 32) | (uint)doc);
+        GestionCount++;
+        return cell;
+    }
+
+    /// <summary>Records the hours an ejecutivo worked this day; a later jornada replaces an earlier one.</summary>
+    public void SetJornada(ReadOnlySpan<byte> ejecutivo, long hoursCents)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(hoursCents);
+        var ej = Ejecutivos.GetOrAdd(ejecutivo);
+        EnsureJornadaSlot(ej);
+        _jornadaCents[ej] = hoursCents;
+    }
+
+    /// <summary>The jornada of ejecutivo id <paramref name="ejecutivo"/> in cents, or -1.</summary>
+    internal long JornadaCents(int ejecutivo) => ejecutivo < _jornadaCents.Length ? _jornadaCents[ejecutivo] : -1;
+
+    /// <summary>
+    /// Adds every cell, pair and jornada of <paramref name="delta"/> (a table of the same day built from a batch).
+    /// The indexes of the cells that changed are added to <paramref name="changedCells"/>; ejecutivos whose jornada
+    /// changed to <paramref name="changedJornadas"/>.
+    /// </summary>
+    public void Merge(MetricTable delta, ICollection<int>? changedCells = null, ICollection<string>? changedJornadas = null)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        if (delta.Day != Day)
+        {
+            throw new ArgumentException($"cannot merge the table of {delta.Day:yyyy-MM-dd} into {Day:yyyy-MM-dd}", nameof(delta));
+        }
+
+        var ejMap = Remap(delta.Ejecutivos, Ejecutivos);
+        var caMap = Remap(delta.Canales, Canales);
+        var tipMap = Remap(delta.Tipificaciones, Tipificaciones);
+        var cellMap = new int[delta._cellCount];
+        for (var i = 0; i < delta._cellCount; i++)
+        {
+            var key = delta._cellKeys[i];
+            var (ej, hora, ca, tip, tramo) = UnpackKey(key);
+            var cell = CellOf(PackKey(ejMap[ej], hora, caMap[ca], tipMap[tip], tramo));
+            _counts[cell] += delta._counts[i];
+            _saldoCents[cell] = checked(_saldoCents[cell] + delta._saldoCents[i]);
+            cellMap[i] = cell;
+            changedCells?.Add(cell);
+        }
+
+        var docMap = new int[delta.Documentos.Count];
+        Array.Fill(docMap, -1);
+        foreach (var pair in delta._pairs.Slots)
+        {
+            if (pair < 0)
+            {
+                continue;
+            }
+
+            var docId = (int)(pair & 0xFFFFFFFF);
+            var doc = docMap[docId];
+            if (doc < 0)
+            {
+                doc = docMap[docId] = Documentos.GetOrAddFrom(delta.Documentos, docId);
+            }
+
+            _pairs.Add(((long)cellMap[(int)(pair >> 32)] << 32) | (uint)doc);
+        }
+
+        for (var ej = 0; ej < delta.Ejecutivos.Count; ej++)
+        {
+            var hours = delta.JornadaCents(ej);
+            if (hours >= 0)
+            {
+                var mine = ejMap[ej];
+                EnsureJornadaSlot(mine);
+                if (_jornadaCents[mine] != hours)
+                {
+                    _jornadaCents[mine] = hours;
+                    changedJornadas?.Add(Ejecutivos.GetString(mine));
+                }
+            }
+        }
+
+        GestionCount += delta.GestionCount;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static long PackKey(int ejecutivo, int hora, int canal, int tipificacion, int tramo) =>
+        ((long)ejecutivo << EjecutivoShift) | ((long)tipificacion << TipShift) | ((long)canal << CanalShift) | ((long)hora << HoraShift) | (long)tramo;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (int Ejecutivo, int Hora, int Canal, int Tipificacion, int Tramo) UnpackKey(long key) =>
+        ((int)(key >> EjecutivoShift), (int)((key >> HoraShift) & 0x1F), (int)((key >> CanalShift) & 0xFF), (int)((key >> TipShift) & 0xFFFFF), (int)(key & 0x7));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int TipificacionOf(ReadOnlySpan<byte> raw)
+    {
+        var before = _rawTipificaciones.Count;
+        var rawId = _rawTipificaciones.GetOrAdd(raw);
+        if (rawId < before)
+        {
+            return _rawToTipificacion[rawId];
+        }
+
+        // A spelling not seen before in this table: normalise it once.
+        var normalized = System.Text.Encoding.UTF8.GetBytes(Utf8Text.NormalizeKey(raw));
+        var tip = Tipificaciones.GetOrAdd(normalized);
+        if ((uint)tip >= MaxTipificaciones)
+        {
+            ThrowTooMany();
+        }
+
+        if (rawId == _rawToTipificacion.Length)
+        {
+            Array.Resize(ref _rawToTipificacion, rawId * 2);
+        }
+
+        _rawToTipificacion[rawId] = tip;
+        return tip;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int CellOf(long key)
+    {
+        var cell = _cellIndex.GetOrAdd(key, _cellCount);
+        if (cell == _cellCount)
+        {
+            if (cell == _cellKeys.Length)
+            {
+                var n = cell * 2;
+                Array.Resize(ref _cellKeys, n);
+                Array.Resize(ref _counts, n);
+                Array.Resize(ref _saldoCents, n);
+            }
+
+            _cellKeys[cell] = key;
+            _cellCount++;
+        }
+
+        return cell;
+    }
+
+    private void EnsureJornadaSlot(int ej)
+    {
+        if (ej >= _jornadaCents.Length)
+        {
+            var old = _jornadaCents.Length;
+            Array.Resize(ref _jornadaCents, Math.Max(ej + 1, old * 2));
+            _jornadaCents.AsSpan(old).Fill(-1);
+        }
+    }
+
+    private static int[] Remap(Utf8StringPool from, Utf8StringPool to)
+    {
+        var map = new int[from.Count];
+        for (var i = 0; i < map.Length; i++)
+        {
+            map[i] = to.GetOrAdd(from.GetBytes(i));
+        }
+
+        return map;
+    }
+
+    private static void ThrowTooMany() =>
+        throw new InvalidOperationException($"A day's metric table holds at most {MaxEjecutivos} ejecutivos, {MaxTipificaciones} tipificaciones and {MaxCanales} canales.");
+}
