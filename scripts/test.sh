@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# The test command of the repository:
+#
+#   bash scripts/test.sh
+#
+# 1. installs what the tests need and is missing (idempotent; apt only when
+#    `dpkg -s` says a package is absent),
+# 2. builds Pulso.Orleans.sln (Release),
+# 3. runs every test project under tests/ (continuing past failures) and sums
+#    the counters of their TRX files,
+# 4. runs scripts/correctness-gate.sh (each data set compared = one test).
+#
+# The last line printed is exactly `N passed, N failed` (`, N skipped` is
+# appended when tests were skipped). Exit 0 only when nothing failed and at
+# least one test passed.
+#
+# Environment:
+#   PULSO_TEST_RESULTS  folder for logs and TRX files (default .scratch/test-results;
+#                       emptied at start).
+#   PULSO_TEST_TIMEOUT  seconds allowed per test project (default 1800).
+#   PULSO_SKIP_GATE=1   skip the correctness gate (local use only).
+#   PULSO_SHARED, PULSO_SCRATCH, PULSO_CLI, PULSO_GATE_TIMEOUT: see
+#                       scripts/lib.sh and scripts/correctness-gate.sh.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$PULSO_ROOT"
+
+# Debian packages the tests need. Servers are started by the tests or by this
+# script, never by the package (there is no systemd).
+APT_PACKAGES=()
+
+RESULTS="${PULSO_TEST_RESULTS:-$PULSO_SCRATCH/test-results}"
+TEST_TIMEOUT="${PULSO_TEST_TIMEOUT:-1800}"
+
+passed=0
+failed=0
+skipped=0
+final_printed=0
+
+final_line() {
+  final_printed=1
+  local line="$passed passed, $failed failed"
+  ((skipped > 0)) && line+=", $skipped skipped"
+  echo "$line"
+}
+# An unexpected error still ends with the closing line, counting one failure.
+on_exit() {
+  local rc=$?
+  if ((final_printed == 0)); then
+    echo "test.sh: aborted (exit $rc)"
+    failed=$((failed + 1))
+    final_line
+    exit 1
+  fi
+  exit "$rc"
+}
+trap on_exit EXIT
+
+step() { echo "==> $*"; }
+indent() { sed 's/^/    /'; }
+
+t_all="$(now_s)"
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+RESULTS="$(cd "$RESULTS" && pwd)"
+
+# ------------------------------------------------------------ prerequisites
+step "prerequisites"
+if ((${#APT_PACKAGES[@]} > 0)); then
+  if ! ensure_apt "${APT_PACKAGES[@]}"; then
+    echo "apt installation failed: ${APT_PACKAGES[*]}"
+    failed=$((failed + 1))
+  fi
+fi
+require_cmd dotnet "install the .NET SDK (see global.json)"
+require_cmd node "install Node.js >= 20"
+echo "    dotnet $(dotnet --version), node $(node --version), $(nproc) cores"
+# Tests may read the reference fixtures; give them the absolute shared path.
+if shared="$(pulso_shared_dir 2>/dev/null)"; then export PULSO_SHARED="$shared"; fi
+
+# ------------------------------------------------------------------- build
+step "dotnet build Pulso.Orleans.sln -c Release"
+t0="$(now_s)"
+if ! dotnet build Pulso.Orleans.sln -c Release -nologo >"$RESULTS/build.log" 2>&1; then
+  echo "build FAILED after $(elapsed_since "$t0") s; errors:"
+  errors="$(grep -E ': error [A-Z]+[0-9]*|error MSB|error NU' "$RESULTS/build.log" | sort -u | head -n 60 || true)"
+  if [[ -n "$errors" ]]; then echo "$errors" | indent; else tail -n 40 "$RESULTS/build.log" | indent; fi
+  passed=0
+  failed=1
+  skipped=0
+  final_line
+  exit 1
+fi
+echo "    build ok in $(elapsed_since "$t0") s"
+
+# -------------------------------------------------------------- test projects
+# trx_counter FILE ATTR -> the integer attribute of the <Counters> element (0 if absent)
+trx_counter() {
+  local v
+  v="$(grep -o '<Counters [^>]*>' "$1" | head -n 1 | grep -o " $2=\"[0-9]*\"" | grep -o '[0-9][0-9]*' || true)"
+  echo "${v:-0}"
+}
+
+mapfile -t projects < <(
+  for f in tests/*/*.csproj; do
+    [[ -f "$f" ]] || continue
+    if grep -qE '<IsTestProject>[[:space:]]*true|Include="Microsoft\.NET\.Test\.Sdk"' "$f"; then echo "$f"; fi
+  done | LC_ALL=C sort
+)
+if ((${#projects[@]} == 0)); then echo "    (no test projects under tests/)"; fi
+
+for proj in "${projects[@]}"; do
+  name="$(basename "$proj" .csproj)"
+  step "dotnet test $proj"
+  t0="$(now_s)"
+  rc=0
+  timeout "$TEST_TIMEOUT" dotnet test "$proj" --no-build -c Release -nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$RESULTS/$name" \
+    >"$RESULTS/$name.log" 2>&1 || rc=$?
+  p=0 f=0 s=0 ntrx=0
+  for trx in "$RESULTS/$name"/*.trx; do
+    [[ -f "$trx" ]] || continue
+    ntrx=$((ntrx + 1))
+    total="$(trx_counter "$trx" total)"
+    executed="$(trx_counter "$trx" executed)"
+    p=$((p + $(trx_counter "$trx" passed)))
+    f=$((f + $(trx_counter "$trx" failed) + $(trx_counter "$trx" error) + $(trx_counter "$trx" timeout) + $(trx_counter "$trx" aborted)))
+    if ((total > executed)); then s=$((s + total - executed)); fi
+  done
+  note=""
+  if ((rc != 0 && f == 0)); then
+    # The run failed without a failing test on record (crash, hang, no TRX).
+    f=1
+    note=" (dotnet test exit $rc"
+    ((rc == 124)) && note+=", timed out after ${TEST_TIMEOUT} s"
+    ((ntrx == 0)) && note+=", no TRX written"
+    note+=")"
+  fi
+  echo "    $name: $p passed, $f failed, $s skipped in $(elapsed_since "$t0") s$note"
+  if ((f > 0)); then
+    # the failing tests with their messages, else the end of the log
+    if grep -qE '^[[:space:]]+Failed ' "$RESULTS/$name.log"; then
+      grep -A 12 -E '^[[:space:]]+Failed ' "$RESULTS/$name.log" | head -n 120 | indent
+    else
+      tail -n 40 "$RESULTS/$name.log" | indent
+    fi
+    echo "    full log: $RESULTS/$name.log"
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  skipped=$((skipped + s))
+done
+
+# -------------------------------------------------------- correctness gate
+if [[ "${PULSO_SKIP_GATE:-0}" == 1 ]]; then
+  step "correctness gate skipped (PULSO_SKIP_GATE=1)"
+else
+  step "correctness gate (scripts/correctness-gate.sh)"
+  t0="$(now_s)"
+  bash scripts/correctness-gate.sh 2>&1 | tee "$RESULTS/gate.log" | indent || true
+  summary="$(grep -E '^gate: [0-9]+ passed, [0-9]+ failed$' "$RESULTS/gate.log" | tail -n 1 || true)"
+  if [[ "$summary" =~ ^gate:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+    failed=$((failed + BASH_REMATCH[2]))
+  else
+    echo "    the gate printed no summary line: counted as 1 failure"
+    failed=$((failed + 1))
+  fi
+  echo "    gate done in $(elapsed_since "$t0") s"
+fi
+
+echo "==> total time $(elapsed_since "$t_all") s"
+final_line
+((failed == 0 && passed > 0))
