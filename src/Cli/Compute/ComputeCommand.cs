@@ -95,6 +95,7 @@ internal static class ComputeCommand
                 stderr.WriteLine($"pulso: jornadas.csv: {jornadaRejects} row(s) rejected");
             }
 
+            GestionAggregator.Trace("jornadas read");
             var tenants = cubes.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
             var results = new QueryResult[tenants.Length];
             Parallel.For(0, tenants.Length, i =>
@@ -105,6 +106,7 @@ internal static class ComputeCommand
                 results[i] = QueryEvaluator.Evaluate(cube.Tables, query, homologationTable, MetricCatalog.Builtin);
             });
             var computed = clock.Elapsed;
+            GestionAggregator.Trace("queries evaluated");
 
             Directory.CreateDirectory(outputDir);
             var groups = 0;

@@ -102,12 +102,14 @@ public static class GestionAggregator
             }
         }
 
+        Trace($"parallel read: {n} ranges, failed={failed}, ends=[{string.Join(",", ends)}], starts=[{string.Join(",", starts)}]");
         if (failed != 0)
         {
             reporter?.Reset();
             return null;
         }
 
+        Trace("parallel read done");
         var merged = workers[0];
         var rejects = new RejectLog(quarantine);
         var lineOffset = 1L; // the header
@@ -123,7 +125,16 @@ public static class GestionAggregator
             }
         }
 
+        Trace("merged");
         return new GestionAggregate(merged.Cubes(), rejects, rows);
+    }
+
+    internal static void Trace(string message)
+    {
+        if (Environment.GetEnvironmentVariable("PULSO_TRACE") == "1")
+        {
+            Console.Error.WriteLine($"[trace {DateTime.UtcNow:HH:mm:ss.fff}] {message}");
+        }
     }
 
     private static List<long> SplitPoints(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long dataStart, long length, int workers)

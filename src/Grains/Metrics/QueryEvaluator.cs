@@ -247,6 +247,8 @@ public static class QueryEvaluator
                 keepMask |= 0x7L;
             }
 
+            var countAccs = _counts.Select(n => _accumulators[n]).ToArray();
+            var countIsSum = _counts.Select(n => n.Op == MetricOp.Sum).ToArray();
             var cellKeys = table.CellKeys;
             var counts = table.Counts;
             var saldos = table.SaldoCents;
@@ -279,12 +281,11 @@ public static class QueryEvaluator
                 }
 
                 cellGroup[i] = g;
-                for (var m = 0; m < _counts.Count; m++)
+                for (var m = 0; m < countAccs.Length; m++)
                 {
                     if (countTip[m][tip] && countCanal[m][ca])
                     {
-                        var acc = _accumulators[_counts[m]].Values;
-                        acc[g] += _counts[m].Op == MetricOp.Count ? counts[i] : saldos[i];
+                        countAccs[m].Values[g] += countIsSum[m] ? saldos[i] : counts[i];
                     }
                 }
             }
@@ -336,6 +337,8 @@ public static class QueryEvaluator
                 sets[m] = _perDayDistinct ? new LongSet(Math.Max(64, table.PairCount)) : _globalDistinct[m];
             }
 
+            var accs = _distincts.Select(n => _accumulators[n]).ToArray();
+            var unconditional = sets.Length == 1 && _distincts[0].Predicate.IsAll;
             foreach (var pair in table.Pairs.Slots)
             {
                 if (pair < 0)
@@ -362,13 +365,23 @@ public static class QueryEvaluator
                     doc = global;
                 }
 
-                var (_, _, ca, tip, _) = MetricTable.UnpackKey(cellKeys[cell]);
                 var member = ((long)g << 32) | (uint)doc;
+                if (unconditional)
+                {
+                    if (sets[0].Add(member))
+                    {
+                        accs[0].Values[g]++;
+                    }
+
+                    continue;
+                }
+
+                var (_, _, ca, tip, _) = MetricTable.UnpackKey(cellKeys[cell]);
                 for (var m = 0; m < sets.Length; m++)
                 {
                     if (distinctTip[m][tip] && distinctCanal[m][ca] && sets[m].Add(member))
                     {
-                        _accumulators[_distincts[m]].Values[g]++;
+                        accs[m].Values[g]++;
                     }
                 }
             }
