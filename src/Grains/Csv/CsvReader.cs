@@ -20,6 +20,8 @@ public sealed class CsvReader : IDisposable
     private readonly bool _leaveOpen;
     private byte[] _buffer;
     private int _start;
+    private int _validatedUpTo;
+    private int _suspectUpTo;
     private int _end;
     private int _recordOffset;
     private int _recordLength;
@@ -116,10 +118,9 @@ public sealed class CsvReader : IDisposable
                     Line = _nextLine + _tokenizer.BlankLinesBefore;
                     _nextLine += Math.Max(_tokenizer.LineBreaks, _tokenizer.BlankLinesBefore + 1);
                     _start += consumed;
-                    var raw = _buffer.AsSpan(_recordOffset, _recordLength);
-                    if (!Utf8.IsValid(raw))
+                    if (_start > _validatedUpTo)
                     {
-                        throw new CsvFormatException($"{SourceName}: line {Line}: the text is not valid UTF-8");
+                        ValidateUtf8();
                     }
 
                     return true;
@@ -140,6 +141,33 @@ public sealed class CsvReader : IDisposable
 
     private long CountBlankLines(ReadOnlySpan<byte> block) => _tokenizer.BlankLinesBefore;
 
+    /// <summary>
+    /// Checks UTF-8 a buffer at a time, up to the last line break read (a line break never falls inside a
+    /// multi-byte character). Where that fails, records are checked one by one so the error names the line.
+    /// </summary>
+    private void ValidateUtf8()
+    {
+        if (_start > _suspectUpTo)
+        {
+            var lastBreak = _buffer.AsSpan(_start, _end - _start).LastIndexOf((byte)'\n');
+            var upTo = lastBreak < 0 ? _start : _start + lastBreak + 1;
+            if (Utf8.IsValid(_buffer.AsSpan(_validatedUpTo, upTo - _validatedUpTo)))
+            {
+                _validatedUpTo = upTo;
+                return;
+            }
+
+            _suspectUpTo = upTo;
+        }
+
+        if (!Utf8.IsValid(_buffer.AsSpan(_validatedUpTo, _start - _validatedUpTo)))
+        {
+            throw new CsvFormatException($"{SourceName}: line {Line}: the text is not valid UTF-8");
+        }
+
+        _validatedUpTo = _start;
+    }
+
     private void Fill()
     {
         if (_start > 0)
@@ -147,6 +175,8 @@ public sealed class CsvReader : IDisposable
             var live = _end - _start;
             _buffer.AsSpan(_start, live).CopyTo(_buffer);
             _bufferFileOffset += _start;
+            _validatedUpTo = Math.Max(0, _validatedUpTo - _start);
+            _suspectUpTo = Math.Max(0, _suspectUpTo - _start);
             _recordOffset -= _start;
             _start = 0;
             _end = live;

@@ -1,4 +1,8 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Pulso.Grains.Csv;
 
@@ -110,25 +114,53 @@ internal sealed class CsvTokenizer
     {
         _inScratch = false;
         var n = 0;
+        var fieldStart = start;
         var pos = start;
-        while (true)
-        {
-            var comma = block[pos..end].IndexOf((byte)',');
-            EnsureField(n);
-            _starts[n] = pos;
-            if (comma < 0)
-            {
-                _lengths[n] = end - pos;
-                n++;
-                break;
-            }
+        ref var origin = ref MemoryMarshal.GetReference(block);
 
-            _lengths[n] = comma;
-            n++;
-            pos += comma + 1;
+        // Commas found 32 bytes at a time: one compare and a bit scan per field instead of a search call.
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var commas = Vector256.Create((byte)',');
+            while (pos + Vector256<byte>.Count <= end)
+            {
+                var mask = Vector256.Equals(Vector256.LoadUnsafe(ref origin, (nuint)pos), commas).ExtractMostSignificantBits();
+                while (mask != 0)
+                {
+                    var comma = pos + BitOperations.TrailingZeroCount(mask);
+                    AddField(ref n, fieldStart, comma - fieldStart);
+                    fieldStart = comma + 1;
+                    mask &= mask - 1;
+                }
+
+                pos += Vector256<byte>.Count;
+            }
         }
 
+        for (; pos < end; pos++)
+        {
+            if (Unsafe.Add(ref origin, pos) == (byte)',')
+            {
+                AddField(ref n, fieldStart, pos - fieldStart);
+                fieldStart = pos + 1;
+            }
+        }
+
+        AddField(ref n, fieldStart, end - fieldStart);
         FieldCount = n;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddField(ref int n, int start, int length)
+    {
+        if (n == _starts.Length)
+        {
+            EnsureField(n);
+        }
+
+        _starts[n] = start;
+        _lengths[n] = length;
+        n++;
     }
 
     private CsvReadStatus ReadQuoted(ReadOnlySpan<byte> block, int start, bool isFinal, int blank, out int consumed)

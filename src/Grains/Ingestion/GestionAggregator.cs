@@ -202,6 +202,7 @@ public static class GestionAggregator
             var rows = 0L;
             TenantCube? lastCube = null;
             var lastCliente = -1;
+            var fechas = default(FechaCache);
             while (reader.Read())
             {
                 if (reader.FieldCount != fieldCount)
@@ -215,7 +216,7 @@ public static class GestionAggregator
                     _progress?.Report(_slot, reader.Position - start);
                 }
 
-                if (!GestionCsv.TryAccept(reader, columns, out var record, out var reason))
+                if (!GestionCsv.TryAccept(reader, columns, ref fechas, out var record, out var reason))
                 {
                     Rejects.Count(reason);
                     if (Rejects.WantsRows)

@@ -43,11 +43,18 @@ public static class GestionCsv
     }
 
     /// <summary>Checks the current record in order (fecha, documento, saldo, dias_mora); true with the record, or false with the first failing reason.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryAccept(CsvReader reader, in Columns c, out GestionRecord record, out RejectReason reason)
     {
+        var cache = default(FechaCache);
+        return TryAccept(reader, c, ref cache, out record, out reason);
+    }
+
+    /// <summary><see cref="TryAccept(CsvReader, in Columns, out GestionRecord, out RejectReason)"/> with a date cache kept by the caller across rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryAccept(CsvReader reader, in Columns c, scoped ref FechaCache fechas, out GestionRecord record, out RejectReason reason)
+    {
         record = default;
-        if (!GestionRules.TryParseFecha(Utf8Text.Trim(reader.Field(c.Fecha)), out var day, out var hour))
+        if (!GestionRules.TryParseFecha(Utf8Text.Trim(reader.Field(c.Fecha)), ref fechas, out var day, out var hour))
         {
             reason = RejectReason.FechaInvalida;
             return false;

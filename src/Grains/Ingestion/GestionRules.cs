@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Pulso.Grains.Ingestion;
 
@@ -41,6 +42,34 @@ public static class GestionRules
         }
 
         hour = h;
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="TryParseFecha(ReadOnlySpan{byte}, out int, out int)"/> remembering the last valid date: rows
+    /// arrive in date order, so the calendar check runs once per day instead of once per row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryParseFecha(ReadOnlySpan<byte> f, scoped ref FechaCache cache, out int dayNumber, out int hour)
+    {
+        if (f.Length == 19 && cache.DayNumber != 0
+            && MemoryMarshal.Read<ulong>(f) == cache.Prefix && MemoryMarshal.Read<ushort>(f[8..]) == cache.Suffix
+            && f[10] == ' ' && f[13] == ':' && f[16] == ':')
+        {
+            var h = TwoDigits(f, 11);
+            var mi = TwoDigits(f, 14);
+            var s = TwoDigits(f, 17);
+            hour = h;
+            dayNumber = cache.DayNumber;
+            return (uint)h <= 23 && (uint)mi <= 59 && (uint)s <= 59;
+        }
+
+        if (!TryParseFecha(f, out dayNumber, out hour))
+        {
+            return false;
+        }
+
+        cache = new FechaCache(MemoryMarshal.Read<ulong>(f), MemoryMarshal.Read<ushort>(f[8..]), dayNumber);
         return true;
     }
 
@@ -197,3 +226,6 @@ public static class GestionRules
         return (a > 9 || b > 9) ? -100 : (int)((a * 10) + b);
     }
 }
+
+/// <summary>The last valid date seen by <see cref="GestionRules.TryParseFecha(ReadOnlySpan{byte}, ref FechaCache, out int, out int)"/>.</summary>
+public readonly record struct FechaCache(ulong Prefix, ushort Suffix, int DayNumber);

@@ -24,9 +24,9 @@ public sealed class MetricTable
 
     private readonly Utf8StringPool _rawTipificaciones = new(16);
     private int[] _rawToTipificacion = new int[16];
-    private readonly Utf8StringPool _combos = new(256);
+    private readonly Utf8StringPool _combos;
     private readonly byte[] _comboBuffer = new byte[512];
-    private long[] _comboBits = new long[256];
+    private long[] _comboBits;
     private readonly LongIntMap _cellIndex;
     private long[] _cellKeys;
     private long[] _counts;
@@ -36,14 +36,34 @@ public sealed class MetricTable
     private long[] _jornadaCents = new long[16]; // per ejecutivo id; -1 = no jornada
 
     public MetricTable(DateOnly day, int capacity = 64)
+        : this(day, capacity, capacity, capacity, 256)
+    {
+    }
+
+    private MetricTable(DateOnly day, int cells, int pairs, int documentos, int combos)
     {
         Day = day;
-        _cellIndex = new LongIntMap(capacity);
-        _cellKeys = new long[capacity];
-        _counts = new long[capacity];
-        _saldoCents = new long[capacity];
-        _pairs = new LongSet(capacity);
+        cells = Math.Max(cells, 16);
+        _cellIndex = new LongIntMap(cells);
+        _cellKeys = new long[cells];
+        _counts = new long[cells];
+        _saldoCents = new long[cells];
+        _pairs = new LongSet(pairs);
+        Documentos = new DocumentPool(documentos);
+        _combos = new Utf8StringPool(combos);
+        _comboBits = new long[Math.Max(combos, 16)];
         Array.Fill(_jornadaCents, -1);
+    }
+
+    /// <summary>
+    /// An empty table for <paramref name="day"/> pre-sized like <paramref name="model"/> (a previous day of the
+    /// same tenant), so that filling it does not grow and re-hash its structures again and again.
+    /// </summary>
+    public static MetricTable SizedLike(DateOnly day, MetricTable model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        static int Grown(int n) => n + (n / 8);
+        return new MetricTable(day, Grown(model.CellCount), Grown(model.PairCount), Grown(model.Documentos.Count), Grown(model._combos.Count));
     }
 
     public DateOnly Day { get; }
@@ -55,7 +75,7 @@ public sealed class MetricTable
     /// <summary>Normalised tipificaciones (<c>upper(trim())</c>).</summary>
     internal Utf8StringPool Tipificaciones { get; } = new(16);
 
-    internal DocumentPool Documentos { get; } = new(64);
+    internal DocumentPool Documentos { get; }
 
     public int CellCount => _cellCount;
 

@@ -28,7 +28,8 @@ public sealed class TenantCube
 
         if (!_days.TryGetValue(dayNumber, out var table))
         {
-            table = new MetricTable(DateOnly.FromDayNumber(dayNumber), 1024);
+            var day = DateOnly.FromDayNumber(dayNumber);
+            table = last is { CellCount: > 0 } ? MetricTable.SizedLike(day, last) : new MetricTable(day, 1024);
             _days.Add(dayNumber, table);
         }
 

@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+
+// dotnet run -c Release --project bench/Pulso.Bench -- --filter '*'
+BenchmarkSwitcher.FromAssembly(typeof(Pulso.Bench.MetricTableBenchmark).Assembly).Run(args);
