@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Pulso.Grains.Collections;
 
@@ -10,8 +11,7 @@ namespace Pulso.Grains.Collections;
 internal sealed class LongIntMap
 {
     private const long Empty = -1;
-    private long[] _keys;
-    private int[] _values;
+    private Entry[] _slots;
     private int _shift;
     private int _count;
     private int _growAt;
@@ -19,8 +19,7 @@ internal sealed class LongIntMap
     public LongIntMap(int capacity = 16)
     {
         var size = HashSizing.TableSize(capacity);
-        _keys = NewKeys(size);
-        _values = new int[size];
+        _slots = NewSlots(size);
         _shift = 64 - BitOperations.Log2((uint)size);
         _growAt = HashSizing.GrowThreshold(size);
     }
@@ -31,18 +30,18 @@ internal sealed class LongIntMap
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int GetOrAdd(long key, int valueIfAbsent)
     {
-        var keys = _keys;
-        var mask = keys.Length - 1;
+        var slots = _slots;
+        var mask = slots.Length - 1;
         var slot = (int)(((ulong)key * HashSizing.Golden) >> _shift);
         while (true)
         {
-            var k = keys[slot];
-            if (k == key)
+            ref var entry = ref slots[slot];
+            if (entry.Key == key)
             {
-                return _values[slot];
+                return entry.Value;
             }
 
-            if (k == Empty)
+            if (entry.Key == Empty)
             {
                 if (_count >= _growAt)
                 {
@@ -50,8 +49,8 @@ internal sealed class LongIntMap
                     return GetOrAdd(key, valueIfAbsent);
                 }
 
-                keys[slot] = key;
-                _values[slot] = valueIfAbsent;
+                entry.Key = key;
+                entry.Value = valueIfAbsent;
                 _count++;
                 return valueIfAbsent;
             }
@@ -63,19 +62,19 @@ internal sealed class LongIntMap
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetValue(long key, out int value)
     {
-        var keys = _keys;
-        var mask = keys.Length - 1;
+        var slots = _slots;
+        var mask = slots.Length - 1;
         var slot = (int)(((ulong)key * HashSizing.Golden) >> _shift);
         while (true)
         {
-            var k = keys[slot];
-            if (k == key)
+            ref var entry = ref slots[slot];
+            if (entry.Key == key)
             {
-                value = _values[slot];
+                value = entry.Value;
                 return true;
             }
 
-            if (k == Empty)
+            if (entry.Key == Empty)
             {
                 value = 0;
                 return false;
@@ -85,46 +84,44 @@ internal sealed class LongIntMap
         }
     }
 
-    public void Clear()
-    {
-        Array.Fill(_keys, Empty);
-        _count = 0;
-    }
-
     private void Grow()
     {
-        var oldKeys = _keys;
-        var oldValues = _values;
-        var size = oldKeys.Length * 2;
-        _keys = NewKeys(size);
-        _values = new int[size];
+        var old = _slots;
+        var size = old.Length * 2;
+        _slots = NewSlots(size);
         _shift = 64 - BitOperations.Log2((uint)size);
         _growAt = HashSizing.GrowThreshold(size);
         var mask = size - 1;
-        for (var i = 0; i < oldKeys.Length; i++)
+        foreach (var entry in old)
         {
-            var key = oldKeys[i];
-            if (key == Empty)
+            if (entry.Key == Empty)
             {
                 continue;
             }
 
-            var slot = (int)(((ulong)key * HashSizing.Golden) >> _shift);
-            while (_keys[slot] != Empty)
+            var slot = (int)(((ulong)entry.Key * HashSizing.Golden) >> _shift);
+            while (_slots[slot].Key != Empty)
             {
                 slot = (slot + 1) & mask;
             }
 
-            _keys[slot] = key;
-            _values[slot] = oldValues[i];
+            _slots[slot] = entry;
         }
     }
 
-    private static long[] NewKeys(int size)
+    private static Entry[] NewSlots(int size)
     {
-        var keys = GC.AllocateUninitializedArray<long>(size);
-        Array.Fill(keys, Empty);
-        return keys;
+        var slots = GC.AllocateUninitializedArray<Entry>(size);
+        slots.AsSpan().Fill(new Entry { Key = Empty });
+        return slots;
+    }
+
+    // Key and value side by side: a probe touches one cache line.
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private struct Entry
+    {
+        public long Key;
+        public int Value;
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Pulso.Grains.Collections;
+using Pulso.Grains.Ingestion;
 using Pulso.Grains.Text;
 
 namespace Pulso.Grains.Metrics;
@@ -27,11 +28,7 @@ public sealed class MetricTable
     private readonly Utf8StringPool _combos;
     private readonly byte[] _comboBuffer = new byte[512];
     private long[] _comboBits;
-    private readonly LongIntMap _cellIndex;
-    private long[] _cellKeys;
-    private long[] _counts;
-    private long[] _saldoCents;
-    private int _cellCount;
+    private readonly CellMap _cells;
     private readonly LongSet _pairs;
     private long[] _jornadaCents = new long[16]; // per ejecutivo id; -1 = no jornada
 
@@ -43,11 +40,7 @@ public sealed class MetricTable
     private MetricTable(DateOnly day, int cells, int pairs, int documentos, int combos)
     {
         Day = day;
-        cells = Math.Max(cells, 16);
-        _cellIndex = new LongIntMap(cells);
-        _cellKeys = new long[cells];
-        _counts = new long[cells];
-        _saldoCents = new long[cells];
+        _cells = new CellMap(Math.Max(cells, 16));
         _pairs = new LongSet(pairs);
         Documentos = new DocumentPool(documentos);
         _combos = new Utf8StringPool(combos);
@@ -77,18 +70,18 @@ public sealed class MetricTable
 
     internal DocumentPool Documentos { get; }
 
-    public int CellCount => _cellCount;
+    public int CellCount => _cells.Count;
 
     public int PairCount => _pairs.Count;
 
     /// <summary>Accepted gestiones in the table.</summary>
     public long GestionCount { get; private set; }
 
-    internal ReadOnlySpan<long> CellKeys => _cellKeys.AsSpan(0, _cellCount);
+    /// <summary>The cells with their aggregates, in hash order: skip entries with a negative key.</summary>
+    internal ReadOnlySpan<CellEntry> CellSlots => _cells.Slots;
 
-    internal ReadOnlySpan<long> Counts => _counts.AsSpan(0, _cellCount);
-
-    internal ReadOnlySpan<long> SaldoCents => _saldoCents.AsSpan(0, _cellCount);
+    /// <summary>The key of cell <paramref name="cell"/> (dense index, as used by the pairs).</summary>
+    internal long CellKey(int cell) => _cells.KeyOf(cell);
 
     internal LongSet Pairs => _pairs;
 
@@ -96,13 +89,73 @@ public sealed class MetricTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Add(ReadOnlySpan<byte> ejecutivo, int hora, ReadOnlySpan<byte> canal, ReadOnlySpan<byte> rawTipificacion, int tramo, long saldoCents, ReadOnlySpan<byte> documento)
     {
-        var cell = CellOf(ComboBits(ejecutivo, canal, rawTipificacion) | ((long)hora << HoraShift) | (long)tramo);
-        var doc = Documentos.GetOrAdd(documento);
-        _counts[cell]++;
-        _saldoCents[cell] = checked(_saldoCents[cell] + saldoCents);
-        _pairs.Add(((long)cell << 32) | (uint)doc);
+        ref var entry = ref _cells.GetOrAdd(ComboBits(ejecutivo, canal, rawTipificacion) | ((long)hora << HoraShift) | (long)tramo);
+        entry.Count++;
+        entry.SaldoCents = checked(entry.SaldoCents + saldoCents);
+        var cell = entry.Cell;
+        _pairs.Add(((long)cell << 32) | (uint)Documentos.GetOrAdd(documento));
         GestionCount++;
         return cell;
+    }
+
+    /// <summary>
+    /// Adds the dictionary-encoded rows of <paramref name="batch"/>, all of which must fall on this table's day:
+    /// each distinct text value is mapped to this table's dictionaries once, then every row is integer work.
+    /// Indexes of the cells that changed are added to <paramref name="changedCells"/>.
+    /// </summary>
+    public void Apply(GestionBatch batch, ICollection<int>? changedCells = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var day = Day.DayNumber;
+        foreach (var d in batch.DayNumber)
+        {
+            if (d != day)
+            {
+                throw new ArgumentException($"the batch has rows of {DateOnly.FromDayNumber(d):yyyy-MM-dd}, not of {Day:yyyy-MM-dd}", nameof(batch));
+            }
+        }
+
+        var ejMap = MapStrings(batch.Ejecutivos, Ejecutivos, MaxEjecutivos);
+        var caMap = MapStrings(batch.Canales, Canales, MaxCanales);
+        var tipMap = new int[batch.Tipificaciones.Length];
+        for (var i = 0; i < tipMap.Length; i++)
+        {
+            tipMap[i] = TipificacionOf(System.Text.Encoding.UTF8.GetBytes(batch.Tipificaciones[i]));
+        }
+
+        var docMap = new int[batch.Documentos.Length];
+        for (var i = 0; i < docMap.Length; i++)
+        {
+            docMap[i] = Documentos.GetOrAdd(System.Text.Encoding.UTF8.GetBytes(batch.Documentos[i]));
+        }
+
+        var ejecutivo = batch.Ejecutivo;
+        var hora = batch.Hora;
+        var canal = batch.Canal;
+        var tipificacion = batch.Tipificacion;
+        var tramo = batch.Tramo;
+        var cents = batch.SaldoCents;
+        var documento = batch.Documento;
+        var changed = changedCells is null ? null : new HashSet<int>();
+        for (var i = 0; i < ejecutivo.Length; i++)
+        {
+            ref var entry = ref _cells.GetOrAdd(PackKey(ejMap[ejecutivo[i]], hora[i], caMap[canal[i]], tipMap[tipificacion[i]], tramo[i]));
+            entry.Count++;
+            entry.SaldoCents = checked(entry.SaldoCents + cents[i]);
+            var cell = entry.Cell;
+            _pairs.Add(((long)cell << 32) | (uint)docMap[documento[i]]);
+            changed?.Add(cell);
+        }
+
+        if (changed is not null)
+        {
+            foreach (var cell in changed)
+            {
+                changedCells!.Add(cell);
+            }
+        }
+
+        GestionCount += ejecutivo.Length;
     }
 
     /// <summary>Records the hours an ejecutivo worked this day; a later jornada replaces an earlier one.</summary>
@@ -133,16 +186,20 @@ public sealed class MetricTable
         var ejMap = Remap(delta.Ejecutivos, Ejecutivos);
         var caMap = Remap(delta.Canales, Canales);
         var tipMap = Remap(delta.Tipificaciones, Tipificaciones);
-        var cellMap = new int[delta._cellCount];
-        for (var i = 0; i < delta._cellCount; i++)
+        var cellMap = new int[delta.CellCount];
+        foreach (ref readonly var source in delta._cells.Slots)
         {
-            var key = delta._cellKeys[i];
-            var (ej, hora, ca, tip, tramo) = UnpackKey(key);
-            var cell = CellOf(PackKey(ejMap[ej], hora, caMap[ca], tipMap[tip], tramo));
-            _counts[cell] += delta._counts[i];
-            _saldoCents[cell] = checked(_saldoCents[cell] + delta._saldoCents[i]);
-            cellMap[i] = cell;
-            changedCells?.Add(cell);
+            if (source.Key < 0)
+            {
+                continue;
+            }
+
+            var (ej, hora, ca, tip, tramo) = UnpackKey(source.Key);
+            ref var entry = ref _cells.GetOrAdd(PackKey(ejMap[ej], hora, caMap[ca], tipMap[tip], tramo));
+            entry.Count = checked(entry.Count + source.Count);
+            entry.SaldoCents = checked(entry.SaldoCents + source.SaldoCents);
+            cellMap[source.Cell] = entry.Cell;
+            changedCells?.Add(entry.Cell);
         }
 
         var docMap = new int[delta.Documentos.Count];
@@ -265,27 +322,6 @@ public sealed class MetricTable
         return tip;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int CellOf(long key)
-    {
-        var cell = _cellIndex.GetOrAdd(key, _cellCount);
-        if (cell == _cellCount)
-        {
-            if (cell == _cellKeys.Length)
-            {
-                var n = cell * 2;
-                Array.Resize(ref _cellKeys, n);
-                Array.Resize(ref _counts, n);
-                Array.Resize(ref _saldoCents, n);
-            }
-
-            _cellKeys[cell] = key;
-            _cellCount++;
-        }
-
-        return cell;
-    }
-
     private void EnsureJornadaSlot(int ej)
     {
         if (ej >= _jornadaCents.Length)
@@ -294,6 +330,21 @@ public sealed class MetricTable
             Array.Resize(ref _jornadaCents, Math.Max(ej + 1, old * 2));
             _jornadaCents.AsSpan(old).Fill(-1);
         }
+    }
+
+    private static int[] MapStrings(string[] values, Utf8StringPool pool, int limit)
+    {
+        var map = new int[values.Length];
+        for (var i = 0; i < map.Length; i++)
+        {
+            map[i] = pool.GetOrAdd(values[i]);
+            if ((uint)map[i] >= limit)
+            {
+                ThrowTooMany();
+            }
+        }
+
+        return map;
     }
 
     private static int[] Remap(Utf8StringPool from, Utf8StringPool to)

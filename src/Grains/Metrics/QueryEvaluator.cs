@@ -249,19 +249,21 @@ public static class QueryEvaluator
 
             var countAccs = _counts.Select(n => _accumulators[n]).ToArray();
             var countIsSum = _counts.Select(n => n.Op == MetricOp.Sum).ToArray();
-            var cellKeys = table.CellKeys;
-            var counts = table.Counts;
-            var saldos = table.SaldoCents;
-            var cellGroup = new int[cellKeys.Length];
+            var cellGroup = new int[table.CellCount];
             var localGroups = new LongIntMap(256);
             var dayNumber = day.DayNumber;
-            for (var i = 0; i < cellKeys.Length; i++)
+            foreach (ref readonly var cell in table.CellSlots)
             {
-                var key = cellKeys[i];
+                var key = cell.Key;
+                if (key < 0)
+                {
+                    continue;
+                }
+
                 var (ej, hora, ca, tip, tramo) = MetricTable.UnpackKey(key);
                 if (!(ejPass[ej] && caPass[ca] && tipPass[tip] && _horaPass[hora] && _tramoPass[tramo]))
                 {
-                    cellGroup[i] = -1;
+                    cellGroup[cell.Cell] = -1;
                     continue;
                 }
 
@@ -280,12 +282,12 @@ public static class QueryEvaluator
                     localGroups.GetOrAdd(localKey, g);
                 }
 
-                cellGroup[i] = g;
+                cellGroup[cell.Cell] = g;
                 for (var m = 0; m < countAccs.Length; m++)
                 {
                     if (countTip[m][tip] && countCanal[m][ca])
                     {
-                        countAccs[m].Values[g] += countIsSum[m] ? saldos[i] : counts[i];
+                        countAccs[m].Values[g] += countIsSum[m] ? cell.SaldoCents : cell.Count;
                     }
                 }
             }
@@ -299,7 +301,7 @@ public static class QueryEvaluator
             {
                 var acc = _accumulators[_horas];
                 var seen = new LongSet(256);
-                for (var i = 0; i < cellKeys.Length; i++)
+                for (var i = 0; i < cellGroup.Length; i++)
                 {
                     var g = cellGroup[i];
                     if (g < 0)
@@ -307,7 +309,7 @@ public static class QueryEvaluator
                         continue;
                     }
 
-                    var ej = (int)(cellKeys[i] >> MetricTable.EjecutivoShift);
+                    var ej = (int)(table.CellKey(i) >> MetricTable.EjecutivoShift);
                     if (seen.Add(((long)g << 32) | (uint)ej))
                     {
                         var cents = table.JornadaCents(ej);
@@ -323,7 +325,6 @@ public static class QueryEvaluator
 
         private void AddDistinct(MetricTable table, int[] cellGroup, bool[][] distinctTip, bool[][] distinctCanal)
         {
-            var cellKeys = table.CellKeys;
             int[]? docGlobal = null;
             if (!_perDayDistinct)
             {
@@ -376,7 +377,7 @@ public static class QueryEvaluator
                     continue;
                 }
 
-                var (_, _, ca, tip, _) = MetricTable.UnpackKey(cellKeys[cell]);
+                var (_, _, ca, tip, _) = MetricTable.UnpackKey(table.CellKey(cell));
                 for (var m = 0; m < sets.Length; m++)
                 {
                     if (distinctTip[m][tip] && distinctCanal[m][ca] && sets[m].Add(member))
