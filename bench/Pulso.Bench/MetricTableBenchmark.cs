@@ -79,8 +79,8 @@ public class MetricTableBenchmark
     [Benchmark(Baseline = true, OperationsPerInvoke = Rows)]
     public int NaiveTupleOfStrings()
     {
-        var cells = new Dictionary<(string Ejecutivo, string Canal, string Tipificacion, int Hora, int Tramo), (long Count, long Cents)>();
-        var pairs = new HashSet<((string, string, string, int, int) Cell, string Documento)>();
+        var cells = new Dictionary<(string Ejecutivo, string Canal, string Tipificacion, int Hora, int Tramo), (long Count, long Cents)>(Rows);
+        var pairs = new HashSet<((string, string, string, int, int) Cell, string Documento)>(Rows);
         for (var i = 0; i < Rows; i++)
         {
             var key = (_ejecutivoText[i], _canalText[i], _tipificacionText[i].Trim().ToUpperInvariant(), _hora[i], _tramo[i]);

@@ -13,43 +13,55 @@ internal struct CellEntry
 }
 
 /// <summary>
-/// Open-addressing table of metric cells whose slots hold the aggregates themselves, so that
-/// adding a row to an existing cell touches one cache line. Cells also get dense indexes
-/// (order of creation) for the (cell, documento) pairs; <see cref="KeyOf"/> maps back.
-/// Keys are non-negative; -1 marks an empty slot.
+/// Open-addressing table of metric cells whose slots hold the aggregates themselves, so that adding
+/// a row to an existing cell touches one cache line. The table is split into
+/// <see cref="Partitions"/> sub-tables by the top bits of the key's hash: a batch sorted by partition
+/// first (<see cref="PartitionOf"/>) then works inside one sub-table at a time, small enough to stay
+/// in the core's cache. Cells also get dense indexes (order of creation) for the (cell, documento)
+/// pairs; <see cref="KeyOf"/> maps back. Keys are non-negative; -1 marks an empty slot.
 /// </summary>
 internal sealed class CellMap
 {
+    public const int PartitionBits = 4;
+    public const int Partitions = 1 << PartitionBits;
     private const long Empty = -1;
-    private CellEntry[] _slots;
+    private readonly CellEntry[][] _slots = new CellEntry[Partitions][];
+    private readonly int[] _shift = new int[Partitions];
+    private readonly int[] _used = new int[Partitions];
+    private readonly int[] _growAt = new int[Partitions];
     private long[] _keys;
-    private int _shift;
     private int _count;
-    private int _growAt;
 
     public CellMap(int capacity)
     {
-        var size = HashSizing.TableSize(capacity);
-        _slots = NewSlots(size);
+        var size = HashSizing.TableSize(Math.Max(8, capacity / Partitions));
+        for (var p = 0; p < Partitions; p++)
+        {
+            Allocate(p, size);
+        }
+
         _keys = new long[Math.Max(16, capacity)];
-        _shift = 64 - BitOperations.Log2((uint)size);
-        _growAt = HashSizing.GrowThreshold(size);
     }
 
     public int Count => _count;
 
-    /// <summary>The slots, for iteration: skip entries whose key is negative.</summary>
-    public ReadOnlySpan<CellEntry> Slots => _slots;
-
     public long KeyOf(int cell) => _keys[cell];
+
+    /// <summary>Every cell with its aggregates, in hash order.</summary>
+    public Enumerator GetEnumerator() => new(_slots);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PartitionOf(long key) => (int)(((ulong)key * HashSizing.Golden) >> (64 - PartitionBits));
 
     /// <summary>The cell of <paramref name="key"/>, created empty when absent.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref CellEntry GetOrAdd(long key)
     {
-        var slots = _slots;
+        var hash = (ulong)key * HashSizing.Golden;
+        var p = (int)(hash >> (64 - PartitionBits));
+        var slots = _slots[p];
         var mask = slots.Length - 1;
-        var slot = (int)(((ulong)key * HashSizing.Golden) >> _shift);
+        var slot = (int)((hash << PartitionBits) >> _shift[p]);
         while (true)
         {
             ref var entry = ref slots[slot];
@@ -60,12 +72,13 @@ internal sealed class CellMap
 
             if (entry.Key == Empty)
             {
-                if (_count >= _growAt)
+                if (_used[p] >= _growAt[p])
                 {
-                    Grow();
+                    Grow(p, slots.Length * 2);
                     return ref GetOrAdd(key);
                 }
 
+                _used[p]++;
                 entry.Key = key;
                 entry.Cell = _count;
                 if (_count == _keys.Length)
@@ -81,14 +94,31 @@ internal sealed class CellMap
         }
     }
 
-    private void Grow()
+    /// <summary>Makes room for <paramref name="count"/> cells in all (hashing spreads them evenly, with a margin).</summary>
+    public void EnsureCapacity(int count)
     {
-        var old = _slots;
-        var size = old.Length * 2;
-        _slots = NewSlots(size);
-        _shift = 64 - BitOperations.Log2((uint)size);
-        _growAt = HashSizing.GrowThreshold(size);
+        var perPartition = (count / Partitions) + (count / (Partitions * 4)) + 8;
+        for (var p = 0; p < Partitions; p++)
+        {
+            if (perPartition > _growAt[p])
+            {
+                Grow(p, HashSizing.TableSize(perPartition));
+            }
+        }
+
+        if (count > _keys.Length)
+        {
+            Array.Resize(ref _keys, count);
+        }
+    }
+
+    private void Grow(int p, int size)
+    {
+        var old = _slots[p];
+        Allocate(p, size);
+        var slots = _slots[p];
         var mask = size - 1;
+        var shift = _shift[p];
         foreach (ref readonly var entry in old.AsSpan())
         {
             if (entry.Key == Empty)
@@ -96,20 +126,67 @@ internal sealed class CellMap
                 continue;
             }
 
-            var slot = (int)(((ulong)entry.Key * HashSizing.Golden) >> _shift);
-            while (_slots[slot].Key != Empty)
+            var slot = (int)((((ulong)entry.Key * HashSizing.Golden) << PartitionBits) >> shift);
+            while (slots[slot].Key != Empty)
             {
                 slot = (slot + 1) & mask;
             }
 
-            _slots[slot] = entry;
+            slots[slot] = entry;
+        }
+
+        _used[p] = 0;
+        foreach (ref readonly var entry in slots.AsSpan())
+        {
+            if (entry.Key != Empty)
+            {
+                _used[p]++;
+            }
         }
     }
 
-    private static CellEntry[] NewSlots(int size)
+    private void Allocate(int p, int size)
     {
         var slots = GC.AllocateUninitializedArray<CellEntry>(size);
         slots.AsSpan().Fill(new CellEntry { Key = Empty });
-        return slots;
+        _slots[p] = slots;
+        _shift[p] = 64 - BitOperations.Log2((uint)size);
+        _growAt[p] = HashSizing.GrowThreshold(size);
+    }
+
+    /// <summary>Walks the occupied slots of every partition.</summary>
+    public ref struct Enumerator
+    {
+        private readonly CellEntry[][] _partitions;
+        private int _partition;
+        private int _slot;
+
+        internal Enumerator(CellEntry[][] partitions)
+        {
+            _partitions = partitions;
+            _slot = -1;
+        }
+
+        public readonly ref readonly CellEntry Current => ref _partitions[_partition][_slot];
+
+        public bool MoveNext()
+        {
+            while (_partition < _partitions.Length)
+            {
+                var slots = _partitions[_partition];
+                while (++_slot < slots.Length)
+                {
+                    if (slots[_slot].Key != Empty)
+                    {
+                        return true;
+                    }
+                }
+
+                _partition++;
+                _slot = -1;
+            }
+
+            return false;
+        }
     }
 }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Text;
 
 namespace Pulso.Grains.Collections;
 
@@ -26,6 +28,16 @@ internal sealed class DocumentPool
 
     public int Count => _count;
 
+    /// <summary>Makes room for <paramref name="count"/> documents in all.</summary>
+    public void EnsureCapacity(int count)
+    {
+        _numeric.EnsureCapacity(count);
+        if (count > _keys.Length)
+        {
+            Array.Resize(ref _keys, count);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int GetOrAdd(ReadOnlySpan<byte> documento)
     {
@@ -42,6 +54,69 @@ internal sealed class DocumentPool
 
         return GetOrAddText(documento);
     }
+
+    /// <summary>
+    /// Interns many documentos at once (a batch's dictionary), writing their ids to <paramref name="ids"/>.
+    /// Numeric keys are inserted in the order of their hash's top bits, which is the order of their slots,
+    /// so the inserts sweep the table once instead of jumping around it.
+    /// </summary>
+    public void GetOrAddMany(IReadOnlyList<string> documentos, Span<int> ids)
+    {
+        const int OrderBits = 6; // 64 groups: see Group
+        var n = documentos.Count;
+        var keys = ArrayPool<long>.Shared.Rent(n);
+        var order = ArrayPool<int>.Shared.Rent(n);
+        // Group 0: non-numeric documentos; group 1 + b: numeric keys whose hash starts with b.
+        Span<int> starts = stackalloc int[(1 << OrderBits) + 2];
+        for (var i = 0; i < n; i++)
+        {
+            var doc = documentos[i];
+            var key = TryNumericKey(doc, out var numeric) ? numeric : -1;
+            keys[i] = key;
+            starts[Group(key) + 1]++;
+        }
+
+        for (var g = 1; g < starts.Length; g++)
+        {
+            starts[g] += starts[g - 1];
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            order[starts[Group(keys[i])]++] = i;
+        }
+
+        _numeric.EnsureCapacity(_numeric.Count + n);
+        foreach (var i in order.AsSpan(0, n))
+        {
+            var key = keys[i];
+            if (key < 0)
+            {
+                continue;
+            }
+
+            var id = _numeric.GetOrAdd(key, _count);
+            if (id == _count)
+            {
+                Append(key);
+            }
+
+            ids[i] = id;
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if (keys[i] < 0)
+            {
+                ids[i] = GetOrAddText(Encoding.UTF8.GetBytes(documentos[i]));
+            }
+        }
+
+        ArrayPool<long>.Shared.Return(keys);
+        ArrayPool<int>.Shared.Return(order);
+    }
+
+    private static int Group(long key) => key < 0 ? 0 : 1 + (int)(((ulong)key * HashSizing.Golden) >> (64 - 6));
 
     /// <summary>Interns the document <paramref name="id"/> of <paramref name="other"/> here.</summary>
     public int GetOrAddFrom(DocumentPool other, int id)
@@ -100,6 +175,32 @@ internal sealed class DocumentPool
         }
 
         _keys[_count++] = key;
+    }
+
+    /// <summary>The numeric key of a documento given as text (same encoding as the byte form).</summary>
+    internal static bool TryNumericKey(string documento, out long key)
+    {
+        var n = documento.Length;
+        key = 0;
+        if ((uint)(n - 1) >= MaxNumericDigits)
+        {
+            return false;
+        }
+
+        long value = 0;
+        foreach (var c in documento)
+        {
+            var d = (uint)(c - '0');
+            if (d > 9)
+            {
+                return false;
+            }
+
+            value = (value * 10) + d;
+        }
+
+        key = s_powersOfTen[n] + value;
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -84,10 +84,20 @@ internal sealed class LongIntMap
         }
     }
 
-    private void Grow()
+    /// <summary>Makes room for <paramref name="count"/> entries in all without growing on the way.</summary>
+    public void EnsureCapacity(int count)
+    {
+        if (count > _growAt)
+        {
+            Grow(HashSizing.TableSize(count));
+        }
+    }
+
+    private void Grow() => Grow(_slots.Length * 2);
+
+    private void Grow(int size)
     {
         var old = _slots;
-        var size = old.Length * 2;
         _slots = NewSlots(size);
         _shift = 64 - BitOperations.Log2((uint)size);
         _growAt = HashSizing.GrowThreshold(size);
@@ -225,10 +235,20 @@ internal sealed class LongSet
     /// <summary>The raw slot array for allocation-free iteration: skip negative entries.</summary>
     public ReadOnlySpan<long> Slots => _keys;
 
-    private void Grow()
+    /// <summary>Makes room for <paramref name="count"/> members in all without growing on the way.</summary>
+    public void EnsureCapacity(int count)
+    {
+        if (count > _growAt)
+        {
+            Grow(HashSizing.TableSize(count));
+        }
+    }
+
+    private void Grow() => Grow(_keys.Length * 2);
+
+    private void Grow(int size)
     {
         var oldKeys = _keys;
-        var size = oldKeys.Length * 2;
         _keys = NewKeys(size);
         _shift = 64 - BitOperations.Log2((uint)size);
         _growAt = HashSizing.GrowThreshold(size);
@@ -265,7 +285,8 @@ internal static class HashSizing
 
     public static int TableSize(int capacity)
     {
-        var wanted = Math.Max(16, (long)capacity * 2);
+        // Room for capacity entries at the growth load factor.
+        var wanted = Math.Max(16, ((long)capacity * 10 / 7) + 1);
         if (wanted > 1 << 30)
         {
             throw new InvalidOperationException("Hash table capacity exceeds 2^30 slots.");

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using Pulso.Grains.Collections;
 using Pulso.Grains.Ingestion;
@@ -29,7 +30,7 @@ public sealed class MetricTable
     private readonly byte[] _comboBuffer = new byte[512];
     private long[] _comboBits;
     private readonly CellMap _cells;
-    private readonly LongSet _pairs;
+    private readonly PairLog _pairs;
     private long[] _jornadaCents = new long[16]; // per ejecutivo id; -1 = no jornada
 
     public MetricTable(DateOnly day, int capacity = 64)
@@ -41,7 +42,7 @@ public sealed class MetricTable
     {
         Day = day;
         _cells = new CellMap(Math.Max(cells, 16));
-        _pairs = new LongSet(pairs);
+        _pairs = new PairLog(pairs);
         Documentos = new DocumentPool(documentos);
         _combos = new Utf8StringPool(combos);
         _comboBits = new long[Math.Max(combos, 16)];
@@ -77,13 +78,14 @@ public sealed class MetricTable
     /// <summary>Accepted gestiones in the table.</summary>
     public long GestionCount { get; private set; }
 
-    /// <summary>The cells with their aggregates, in hash order: skip entries with a negative key.</summary>
-    internal ReadOnlySpan<CellEntry> CellSlots => _cells.Slots;
+    /// <summary>The cells with their aggregates, in hash order.</summary>
+    internal CellMap Cells => _cells;
 
     /// <summary>The key of cell <paramref name="cell"/> (dense index, as used by the pairs).</summary>
     internal long CellKey(int cell) => _cells.KeyOf(cell);
 
-    internal LongSet Pairs => _pairs;
+    /// <summary>The distinct (cell &lt;&lt; 32 | documento) pairs in ascending order.</summary>
+    internal ReadOnlySpan<long> Pairs => _pairs.Members;
 
     /// <summary>Adds one accepted gestión; returns its cell. <paramref name="documento"/> is already trimmed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -115,19 +117,21 @@ public sealed class MetricTable
             }
         }
 
+        // A batch adds at most one cell, one pair and one documento per row: make room once.
+        _cells.EnsureCapacity(_cells.Count + batch.Count);
+        _pairs.EnsureCapacity(_pairs.Count + batch.Count);
+        Documentos.EnsureCapacity(Documentos.Count + batch.Documentos.Length);
         var ejMap = MapStrings(batch.Ejecutivos, Ejecutivos, MaxEjecutivos);
         var caMap = MapStrings(batch.Canales, Canales, MaxCanales);
+        var utf8 = new byte[256];
         var tipMap = new int[batch.Tipificaciones.Length];
         for (var i = 0; i < tipMap.Length; i++)
         {
-            tipMap[i] = TipificacionOf(System.Text.Encoding.UTF8.GetBytes(batch.Tipificaciones[i]));
+            tipMap[i] = TipificacionOf(Utf8(batch.Tipificaciones[i], ref utf8));
         }
 
         var docMap = new int[batch.Documentos.Length];
-        for (var i = 0; i < docMap.Length; i++)
-        {
-            docMap[i] = Documentos.GetOrAdd(System.Text.Encoding.UTF8.GetBytes(batch.Documentos[i]));
-        }
+        Documentos.GetOrAddMany(batch.Documentos, docMap);
 
         var ejecutivo = batch.Ejecutivo;
         var hora = batch.Hora;
@@ -137,9 +141,32 @@ public sealed class MetricTable
         var cents = batch.SaldoCents;
         var documento = batch.Documento;
         var changed = changedCells is null ? null : new HashSet<int>();
-        for (var i = 0; i < ejecutivo.Length; i++)
+
+        // Keys first, then rows in cell-map partition order: each partition's sub-table stays in cache.
+        var rows = ejecutivo.Length;
+        var keys = ArrayPool<long>.Shared.Rent(rows);
+        var order = ArrayPool<int>.Shared.Rent(rows);
+        Span<int> starts = stackalloc int[CellMap.Partitions + 1];
+        for (var i = 0; i < rows; i++)
         {
-            ref var entry = ref _cells.GetOrAdd(PackKey(ejMap[ejecutivo[i]], hora[i], caMap[canal[i]], tipMap[tipificacion[i]], tramo[i]));
+            var key = PackKey(ejMap[ejecutivo[i]], hora[i], caMap[canal[i]], tipMap[tipificacion[i]], tramo[i]);
+            keys[i] = key;
+            starts[CellMap.PartitionOf(key) + 1]++;
+        }
+
+        for (var p = 1; p <= CellMap.Partitions; p++)
+        {
+            starts[p] += starts[p - 1];
+        }
+
+        for (var i = 0; i < rows; i++)
+        {
+            order[starts[CellMap.PartitionOf(keys[i])]++] = i;
+        }
+
+        foreach (var i in order.AsSpan(0, rows))
+        {
+            ref var entry = ref _cells.GetOrAdd(keys[i]);
             entry.Count++;
             entry.SaldoCents = checked(entry.SaldoCents + cents[i]);
             var cell = entry.Cell;
@@ -147,6 +174,8 @@ public sealed class MetricTable
             changed?.Add(cell);
         }
 
+        ArrayPool<long>.Shared.Return(keys);
+        ArrayPool<int>.Shared.Return(order);
         if (changed is not null)
         {
             foreach (var cell in changed)
@@ -183,17 +212,14 @@ public sealed class MetricTable
             throw new ArgumentException($"cannot merge the table of {delta.Day:yyyy-MM-dd} into {Day:yyyy-MM-dd}", nameof(delta));
         }
 
+        _cells.EnsureCapacity(_cells.Count + delta.CellCount);
+        _pairs.EnsureCapacity(_pairs.Count + delta.PairCount);
         var ejMap = Remap(delta.Ejecutivos, Ejecutivos);
         var caMap = Remap(delta.Canales, Canales);
         var tipMap = Remap(delta.Tipificaciones, Tipificaciones);
         var cellMap = new int[delta.CellCount];
-        foreach (ref readonly var source in delta._cells.Slots)
+        foreach (ref readonly var source in delta._cells)
         {
-            if (source.Key < 0)
-            {
-                continue;
-            }
-
             var (ej, hora, ca, tip, tramo) = UnpackKey(source.Key);
             ref var entry = ref _cells.GetOrAdd(PackKey(ejMap[ej], hora, caMap[ca], tipMap[tip], tramo));
             entry.Count = checked(entry.Count + source.Count);
@@ -204,13 +230,8 @@ public sealed class MetricTable
 
         var docMap = new int[delta.Documentos.Count];
         Array.Fill(docMap, -1);
-        foreach (var pair in delta._pairs.Slots)
+        foreach (var pair in delta._pairs.Members)
         {
-            if (pair < 0)
-            {
-                continue;
-            }
-
             var docId = (int)(pair & 0xFFFFFFFF);
             var doc = docMap[docId];
             if (doc < 0)
@@ -330,6 +351,18 @@ public sealed class MetricTable
             Array.Resize(ref _jornadaCents, Math.Max(ej + 1, old * 2));
             _jornadaCents.AsSpan(old).Fill(-1);
         }
+    }
+
+    /// <summary>The UTF-8 bytes of <paramref name="value"/> in a reused buffer.</summary>
+    private static ReadOnlySpan<byte> Utf8(string value, ref byte[] buffer)
+    {
+        var max = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (max > buffer.Length)
+        {
+            buffer = new byte[max];
+        }
+
+        return buffer.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(value, buffer));
     }
 
     private static int[] MapStrings(string[] values, Utf8StringPool pool, int limit)

@@ -252,14 +252,9 @@ public static class QueryEvaluator
             var cellGroup = new int[table.CellCount];
             var localGroups = new LongIntMap(256);
             var dayNumber = day.DayNumber;
-            foreach (ref readonly var cell in table.CellSlots)
+            foreach (ref readonly var cell in table.Cells)
             {
                 var key = cell.Key;
-                if (key < 0)
-                {
-                    continue;
-                }
-
                 var (ej, hora, ca, tip, tramo) = MetricTable.UnpackKey(key);
                 if (!(ejPass[ej] && caPass[ca] && tipPass[tip] && _horaPass[hora] && _tramoPass[tramo]))
                 {
@@ -340,13 +335,8 @@ public static class QueryEvaluator
 
             var accs = _distincts.Select(n => _accumulators[n]).ToArray();
             var unconditional = sets.Length == 1 && _distincts[0].Predicate.IsAll;
-            foreach (var pair in table.Pairs.Slots)
+            foreach (var pair in table.Pairs)
             {
-                if (pair < 0)
-                {
-                    continue;
-                }
-
                 var cell = (int)(pair >> 32);
                 var g = cellGroup[cell];
                 if (g < 0)
