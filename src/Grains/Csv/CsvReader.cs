@@ -44,8 +44,9 @@ public sealed class CsvReader : IDisposable
     /// Reads the records of <paramref name="file"/> that start in [<paramref name="start"/>, <paramref name="end"/>),
     /// <paramref name="start"/> being the start of a record; the last one may run past <paramref name="end"/>.
     /// </summary>
-    internal CsvReader(SafeFileHandle file, long start, long end, string sourceName, int bufferSize = DefaultBufferSize)
+    internal CsvReader(SafeFileHandle file, long start, long end, string sourceName, int bufferSize = DefaultBufferSize, long firstLine = 1)
     {
+        _nextLine = firstLine;
         _file = file;
         SourceName = sourceName;
         _buffer = new byte[bufferSize];
@@ -57,7 +58,7 @@ public sealed class CsvReader : IDisposable
 
     public string SourceName { get; }
 
-    /// <summary>The 1-based physical line on which the current record starts (relative to the range start for a range reader).</summary>
+    /// <summary>The 1-based physical line on which the current record starts (a range reader counts from the first line it was given).</summary>
     public long Line { get; private set; }
 
     public int FieldCount => _tokenizer.FieldCount;
@@ -65,8 +66,8 @@ public sealed class CsvReader : IDisposable
     /// <summary>Absolute input offset just past the last record read: where a following range must start.</summary>
     public long Position => _bufferFileOffset + _start;
 
-    /// <summary>Physical lines consumed so far.</summary>
-    public long LinesConsumed => _nextLine - 1;
+    /// <summary>The line number the next record would start on, blank lines aside.</summary>
+    public long NextLine => _nextLine;
 
     public ReadOnlySpan<byte> Field(int index) => _tokenizer.Field(_buffer.AsSpan(_recordOffset, _recordLength), index);
 
@@ -106,7 +107,7 @@ public sealed class CsvReader : IDisposable
             }
             catch (CsvFormatException e)
             {
-                throw new CsvFormatException($"{SourceName}: line {_nextLine + CountBlankLines(block)}: {e.Message}", e);
+                throw new CsvFormatException($"{SourceName}: line {_nextLine + _tokenizer.BlankLinesBefore}: {e.Message}", e);
             }
 
             switch (status)
@@ -139,7 +140,6 @@ public sealed class CsvReader : IDisposable
         }
     }
 
-    private long CountBlankLines(ReadOnlySpan<byte> block) => _tokenizer.BlankLinesBefore;
 
     /// <summary>
     /// Checks UTF-8 a buffer at a time, up to the last line break read (a line break never falls inside a

@@ -42,9 +42,10 @@ internal sealed class CsvTokenizer
     /// <summary>Blank lines skipped before the last record.</summary>
     public int BlankLinesBefore { get; private set; }
 
-    public ReadOnlySpan<byte> Field(ReadOnlySpan<byte> block, int index)
+    /// <summary>Field <paramref name="index"/> of the last record; <paramref name="record"/> starts at <see cref="RecordStart"/>.</summary>
+    public ReadOnlySpan<byte> Field(ReadOnlySpan<byte> record, int index)
     {
-        var source = _inScratch ? _scratch : block;
+        var source = _inScratch ? _scratch : record;
         return source.Slice(_starts[index], _lengths[index]);
     }
 
@@ -128,7 +129,7 @@ internal sealed class CsvTokenizer
                 while (mask != 0)
                 {
                     var comma = pos + BitOperations.TrailingZeroCount(mask);
-                    AddField(ref n, fieldStart, comma - fieldStart);
+                    AddField(ref n, fieldStart - start, comma - fieldStart);
                     fieldStart = comma + 1;
                     mask &= mask - 1;
                 }
@@ -141,12 +142,12 @@ internal sealed class CsvTokenizer
         {
             if (Unsafe.Add(ref origin, pos) == (byte)',')
             {
-                AddField(ref n, fieldStart, pos - fieldStart);
+                AddField(ref n, fieldStart - start, pos - fieldStart);
                 fieldStart = pos + 1;
             }
         }
 
-        AddField(ref n, fieldStart, end - fieldStart);
+        AddField(ref n, fieldStart - start, end - fieldStart);
         FieldCount = n;
     }
 

@@ -101,6 +101,6 @@ public sealed partial class HomologationTable
 
     public static bool IsCategoryName(string value) => CategoryPattern().IsMatch(value);
 
-    [GeneratedRegex("^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex CategoryPattern();
 }

@@ -42,10 +42,12 @@ public static class GestionAggregator
         var length = RandomAccess.GetLength(handle);
         CsvSchema schema;
         long dataStart;
+        long firstDataLine;
         using (var headerReader = new CsvReader(handle, 0, long.MaxValue, name, 1 << 16))
         {
             schema = CsvSchema.ReadHeader(headerReader, GestionCsv.RequiredColumns);
             dataStart = headerReader.Position;
+            firstDataLine = headerReader.NextLine;
         }
 
         var workers = parallelism > 0 ? parallelism : Environment.ProcessorCount;
@@ -54,7 +56,7 @@ public static class GestionAggregator
         using var reporter = progress is null ? null : new ProgressReporter(progress, length);
         if (starts.Count > 1)
         {
-            var parallel = TryParallel(handle, name, schema, starts, length, quarantine, reporter);
+            var parallel = TryParallel(handle, name, schema, starts, firstDataLine, quarantine, reporter);
             if (parallel is not null)
             {
                 return parallel;
@@ -62,15 +64,15 @@ public static class GestionAggregator
         }
 
         var single = new Worker(schema, quarantine, reporter, 0);
-        using (var reader = new CsvReader(handle, dataStart, long.MaxValue, name))
+        using (var reader = new CsvReader(handle, dataStart, long.MaxValue, name, firstLine: firstDataLine))
         {
-            single.Consume(reader, lineOffset: 1);
+            single.Consume(reader);
         }
 
         return new GestionAggregate(single.Cubes(), single.Rejects, single.Rows);
     }
 
-    private static GestionAggregate? TryParallel(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string name, CsvSchema schema, List<long> starts, long length, int quarantine, ProgressReporter? reporter)
+    private static GestionAggregate? TryParallel(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string name, CsvSchema schema, List<long> starts, long firstDataLine, int quarantine, ProgressReporter? reporter)
     {
         var n = starts.Count;
         var workers = new Worker[n];
@@ -83,10 +85,11 @@ public static class GestionAggregator
             var end = k + 1 < n ? starts[k + 1] : long.MaxValue;
             try
             {
-                using var reader = new CsvReader(handle, starts[k], end, name);
-                worker.Consume(reader, lineOffset: 0);
+                // Ranges after the first do not know their first line: they count from 1 and are shifted below.
+                using var reader = new CsvReader(handle, starts[k], end, name, firstLine: k == 0 ? firstDataLine : 1);
+                worker.Consume(reader);
                 ends[k] = reader.Position;
-                lines[k] = reader.LinesConsumed;
+                lines[k] = reader.NextLine - (k == 0 ? firstDataLine : 1);
             }
             catch (CsvFormatException)
             {
@@ -112,11 +115,11 @@ public static class GestionAggregator
         Trace("parallel read done");
         var merged = workers[0];
         var rejects = new RejectLog(quarantine);
-        var lineOffset = 1L; // the header
+        var lineOffset = firstDataLine - 1; // added to the relative lines of ranges after the first
         var rows = 0L;
         for (var k = 0; k < n; k++)
         {
-            rejects.Add(workers[k].Rejects, lineOffset);
+            rejects.Add(workers[k].Rejects, k == 0 ? 0 : lineOffset);
             lineOffset += lines[k];
             rows += workers[k].Rows;
             if (k > 0)
@@ -194,7 +197,7 @@ public static class GestionAggregator
 
         public long Rows { get; private set; }
 
-        public void Consume(CsvReader reader, long lineOffset)
+        public void Consume(CsvReader reader)
         {
             var columns = _columns;
             var fieldCount = _schema.FieldCount;
@@ -221,7 +224,7 @@ public static class GestionAggregator
                     Rejects.Count(reason);
                     if (Rejects.WantsRows)
                     {
-                        Rejects.Keep(new RejectedRow(reader.SourceName, reader.Line + lineOffset, reason, _schema.FieldsOf(reader)));
+                        Rejects.Keep(new RejectedRow(reader.SourceName, reader.Line, reason, _schema.FieldsOf(reader)));
                     }
 
                     continue;

@@ -73,7 +73,10 @@ public static class GestionRules
         return true;
     }
 
-    /// <summary><c>YYYY-MM-DD</c>, a real calendar date (proleptic Gregorian, years 0001-9999).</summary>
+    /// <summary>
+    /// <c>YYYY-MM-DD</c>, a real calendar date (proleptic Gregorian). Years 0001-9999: year 0000, which the
+    /// spec's pattern would let through, is refused as a certain data error (.NET dates start at 0001).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryParseDate(ReadOnlySpan<byte> d, out int dayNumber)
     {
@@ -125,12 +128,12 @@ public static class GestionRules
                 break;
             }
 
-            if (value > MaxAbsCents / 10)
+            value = (value * 10) + d;
+            if (value > MaxAbsCents / 100)
             {
                 return false;
             }
 
-            value = (value * 10) + d;
             i++;
         }
 

@@ -362,6 +362,6 @@ public sealed partial class MetricCatalog
         _ => "per_hour",
     };
 
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 }
