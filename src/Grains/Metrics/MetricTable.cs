@@ -13,7 +13,7 @@ namespace Pulso.Grains.Metrics;
 /// day's jornadas per ejecutivo. Homologation is not applied here, so a new mapping changes
 /// every figure at query time without re-reading a row. Not thread-safe.
 /// </summary>
-public sealed class MetricTable
+public sealed partial class MetricTable
 {
     // Cell key layout, low to high bits: tramo 3, hora 5, canal 8, tipificación 20, ejecutivo 24.
     internal const int HoraShift = 3;
