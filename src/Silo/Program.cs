@@ -1,8 +1,16 @@
-// The cluster node host. Issue 3 wires clustering, storage and the co-hosted gateway;
-// for now it starts a single localhost silo so the solution runs end to end.
-var builder = WebApplication.CreateBuilder(args);
-builder.UseOrleans(silo => silo.UseLocalhostClustering());
+using Pulso.Gateway.Hosting;
+using Pulso.Silo.Demo;
+using Pulso.Silo.Hosting;
+
+// A Pulso cluster node: an Orleans silo with the HTTP gateway co-hosted.
+// With no configuration it is the embedded default: localhost clustering, in-memory storage,
+// the demo tenant fed by a simulator, the dashboard API on http://127.0.0.1:8080.
+// Configuration is read next to the binary, so the silo behaves the same whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddPulsoSilo();
+builder.AddPulsoGateway();
+builder.AddPulsoDemo();
 
 var app = builder.Build();
-app.MapGet("/healthz", () => Results.Text("ok"));
+app.MapPulsoGateway();
 app.Run();

@@ -42,7 +42,7 @@ public sealed class GestionBatch
     /// <summary>The distinct days of the batch, ascending.</summary>
     public int[] Days() => DayNumber.Distinct().Order().ToArray();
 
-    /// <summary>The rows of one day as a batch of their own (dictionaries shared).</summary>
+    /// <summary>The rows of one day as a batch of their own, its dictionaries cut down to the values those rows use.</summary>
     public GestionBatch ForDay(int dayNumber)
     {
         var rows = new List<int>();
@@ -59,21 +59,46 @@ public sealed class GestionBatch
             return this;
         }
 
+        var (ejecutivos, ejecutivo) = Subset(Ejecutivos, Ejecutivo, rows);
+        var (canales, canal) = Subset(Canales, Canal, rows);
+        var (tipificaciones, tipificacion) = Subset(Tipificaciones, Tipificacion, rows);
+        var (documentos, documento) = Subset(Documentos, Documento, rows);
         return new GestionBatch
         {
-            Ejecutivos = Ejecutivos,
-            Canales = Canales,
-            Tipificaciones = Tipificaciones,
-            Documentos = Documentos,
+            Ejecutivos = ejecutivos,
+            Canales = canales,
+            Tipificaciones = tipificaciones,
+            Documentos = documentos,
             DayNumber = rows.Select(i => DayNumber[i]).ToArray(),
             Hora = rows.Select(i => Hora[i]).ToArray(),
-            Ejecutivo = rows.Select(i => Ejecutivo[i]).ToArray(),
-            Canal = rows.Select(i => Canal[i]).ToArray(),
-            Tipificacion = rows.Select(i => Tipificacion[i]).ToArray(),
+            Ejecutivo = ejecutivo,
+            Canal = canal,
+            Tipificacion = tipificacion,
             Tramo = rows.Select(i => Tramo[i]).ToArray(),
             SaldoCents = rows.Select(i => SaldoCents[i]).ToArray(),
-            Documento = rows.Select(i => Documento[i]).ToArray(),
+            Documento = documento,
         };
+    }
+
+    private static (string[] Values, int[] Ids) Subset(string[] dictionary, int[] ids, List<int> rows)
+    {
+        var map = new int[dictionary.Length];
+        Array.Fill(map, -1);
+        var values = new List<string>();
+        var result = new int[rows.Count];
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var id = ids[rows[r]];
+            if (map[id] < 0)
+            {
+                map[id] = values.Count;
+                values.Add(dictionary[id]);
+            }
+
+            result[r] = map[id];
+        }
+
+        return ([.. values], result);
     }
 }
 

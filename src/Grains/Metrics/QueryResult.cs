@@ -61,4 +61,65 @@ public sealed class QueryResult
     public IReadOnlyList<MetricColumn> Metrics { get; }
 
     public int RowCount { get; }
+
+    /// <summary>
+    /// Concatenates results whose groups are disjoint (per-day parts of a query grouped by <c>dia</c>) and sorts
+    /// the rows again. All parts must have the same group-by and metric columns.
+    /// </summary>
+    public static QueryResult Concatenate(IReadOnlyList<QueryResult> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 1)
+        {
+            return parts[0];
+        }
+
+        if (parts.Count == 0)
+        {
+            throw new ArgumentException("nothing to concatenate", nameof(parts));
+        }
+
+        var first = parts[0];
+        var rows = parts.Sum(p => p.RowCount);
+        var keys = new List<(int Part, int Row)>(rows);
+        for (var p = 0; p < parts.Count; p++)
+        {
+            for (var r = 0; r < parts[p].RowCount; r++)
+            {
+                keys.Add((p, r));
+            }
+        }
+
+        keys.Sort((a, b) =>
+        {
+            for (var d = 0; d < first.GroupBy.Count; d++)
+            {
+                var c = string.CompareOrdinal(parts[a.Part].DimensionColumns[d][a.Row], parts[b.Part].DimensionColumns[d][b.Row]);
+                if (c != 0)
+                {
+                    return c;
+                }
+            }
+
+            return 0;
+        });
+
+        var dimensions = new string[first.GroupBy.Count][];
+        for (var d = 0; d < dimensions.Length; d++)
+        {
+            dimensions[d] = keys.Select(k => parts[k.Part].DimensionColumns[d][k.Row]).ToArray();
+        }
+
+        var metrics = new MetricColumn[first.Metrics.Count];
+        for (var m = 0; m < metrics.Length; m++)
+        {
+            var template = first.Metrics[m];
+            var values = keys.Select(k => parts[k.Part].Metrics[m].Values[k.Row]).ToArray();
+            var anyNulls = parts.Any(p => p.Metrics[m].Nulls is not null);
+            var nulls = anyNulls ? keys.Select(k => parts[k.Part].Metrics[m].IsNull(k.Row)).ToArray() : null;
+            metrics[m] = new MetricColumn(template.Name, template.Kind, template.IsBuiltin, values, nulls);
+        }
+
+        return new QueryResult(first.GroupBy, dimensions, metrics, rows);
+    }
 }

@@ -1,0 +1,36 @@
+using Orleans.Concurrency;
+
+namespace Pulso.Grains.Abstractions.Tenancy;
+
+/// <summary>
+/// A tenant (key: the tenant id): its settings and homologation, persisted. The homologation is read
+/// by every query, so changing it changes every figure at once.
+/// </summary>
+[Alias("pulso.ITenantGrain")]
+public interface ITenantGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the tenant with these settings; true when it did not exist.</summary>
+    [Alias("Create")]
+    Task<bool> Create(TenantSettings settings);
+
+    [Alias("Exists"), ReadOnly]
+    Task<bool> Exists();
+
+    /// <summary>The settings, or null when the tenant does not exist.</summary>
+    [Alias("GetSettings"), ReadOnly]
+    Task<TenantSettings?> GetSettings();
+
+    /// <summary>Replaces the settings; the problems found (empty when saved).</summary>
+    [Alias("UpdateSettings")]
+    Task<IReadOnlyList<string>> UpdateSettings(TenantSettings settings);
+
+    [Alias("GetHomologation"), ReadOnly]
+    Task<IReadOnlyList<HomologationRuleContract>> GetHomologation();
+
+    /// <summary>Replaces the homologation; the problems found (empty when saved).</summary>
+    [Alias("SetHomologation")]
+    Task<IReadOnlyList<string>> SetHomologation(IReadOnlyList<HomologationRuleContract> rules);
+
+    [Alias("Delete")]
+    Task Delete();
+}

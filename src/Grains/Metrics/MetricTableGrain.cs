@@ -1,0 +1,173 @@
+using Microsoft.Extensions.Logging;
+using Pulso.Grains.Abstractions.Ingestion;
+using Pulso.Grains.Abstractions.Metrics;
+using Pulso.Grains.Abstractions.Tenancy;
+using Pulso.Grains.Persistence;
+
+namespace Pulso.Grains.Metrics;
+
+/// <summary>
+/// One tenant's day of metrics. State lives in the metric journal: a snapshot plus the batch deltas
+/// after it. A batch is appended (fenced on the version this activation knows, deduplicated by batch id)
+/// before it touches the table, so a replayed batch is counted once and a reported success is durable.
+/// </summary>
+public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<MetricTableGrain> logger) : Grain, IMetricTableGrain
+{
+    /// <summary>Compact once the deltas since the snapshot weigh as much as the snapshot (at least this much).</summary>
+    private const long MinCompactionBytes = 1 << 20;
+
+    private MetricTable _table = null!;
+    private string _key = string.Empty;
+    private DateOnly _day;
+    private long _version;
+    private long _deltaBytes;
+    private long _snapshotBytes;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = this.GetPrimaryKeyString();
+        (_, _day) = GrainKeys.ParseDay(_key);
+        await LoadAsync(cancellationToken);
+    }
+
+    public async Task<ApplyResult> Apply(DayBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        Check(batch);
+        var delta = new DayDelta(batch.ToGestionBatch(), batch.JornadaEjecutivos.Zip(batch.JornadaCents).ToList());
+        var payload = DayDeltaCodec.Encode(delta);
+        var appended = await journal.AppendAsync(_key, batch.BatchId, _version, payload);
+        if (appended.Status == AppendStatus.Conflict)
+        {
+            // Another activation wrote since we loaded (a failover race): catch up, then try once more.
+            LogConflict(logger, _key, _version);
+            await LoadAsync(CancellationToken.None);
+            appended = await journal.AppendAsync(_key, batch.BatchId, _version, payload);
+        }
+
+        switch (appended.Status)
+        {
+            case AppendStatus.Duplicate:
+                return new ApplyResult(_version, Duplicate: true, ChangedCells: 0, Rows: 0);
+            case AppendStatus.Conflict:
+                throw new InvalidOperationException($"metric table {_key}: concurrent writer, batch {batch.BatchId} not applied; retry");
+        }
+
+        var changed = new List<int>();
+        ApplyDelta(delta, changed);
+        _version = appended.Sequence;
+        _deltaBytes += payload.Length;
+        if (_deltaBytes >= Math.Max(MinCompactionBytes, _snapshotBytes))
+        {
+            await CompactAsync();
+        }
+
+        return new ApplyResult(_version, Duplicate: false, changed.Count, batch.Rows);
+    }
+
+    public Task<long> GetVersion() => Task.FromResult(_version);
+
+    public Task<QueryResultContract> Query(MetricQueryContract query, IReadOnlyList<HomologationRuleContract> homologation, IReadOnlyList<MetricDefinitionContract> metrics)
+    {
+        var catalog = metrics.ToCatalog(out _);
+        var table = homologation.ToTable(out _);
+        var result = QueryEvaluator.Evaluate([_table], query.ToQuery(catalog), table, catalog);
+        return Task.FromResult(result.ToContract(_version));
+    }
+
+    public Task<TableSnapshot> GetSnapshot() => Task.FromResult(new TableSnapshot(MetricTableCodec.Encode(_table), _version));
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_deltaBytes > 0 && reason.ReasonCode is DeactivationReasonCode.ShuttingDown or DeactivationReasonCode.ActivationIdle)
+        {
+            try
+            {
+                await CompactAsync();
+            }
+            catch (Exception e)
+            {
+                // The deltas are durable already; a missed compaction only costs replay time.
+                LogCompactionFailed(logger, e, _key);
+            }
+        }
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var state = await journal.LoadAsync(_key, cancellationToken);
+        _table = state.Snapshot is null ? new MetricTable(_day) : MetricTableCodec.Decode(state.Snapshot);
+        _snapshotBytes = state.Snapshot?.Length ?? 0;
+        _deltaBytes = 0;
+        foreach (var entry in state.Entries)
+        {
+            ApplyDelta(DayDeltaCodec.Decode(entry.Payload), null);
+            _deltaBytes += entry.Payload.Length;
+        }
+
+        _version = state.Sequence;
+    }
+
+    private void ApplyDelta(DayDelta delta, List<int>? changed)
+    {
+        if (delta.Gestiones is { Count: > 0 } gestiones)
+        {
+            _table.Apply(gestiones, changed);
+        }
+
+        foreach (var (ejecutivo, cents) in delta.Jornadas)
+        {
+            _table.SetJornada(System.Text.Encoding.UTF8.GetBytes(ejecutivo), cents);
+        }
+    }
+
+    private async Task CompactAsync()
+    {
+        var snapshot = MetricTableCodec.Encode(_table);
+        await journal.CompactAsync(_key, _version, snapshot);
+        _snapshotBytes = snapshot.Length;
+        _deltaBytes = 0;
+    }
+
+    /// <summary>A batch from a client is checked whole before anything is stored: lengths, indexes and ranges.</summary>
+    private void Check(DayBatch batch)
+    {
+        if (batch.Day != _day)
+        {
+            throw new ArgumentException($"batch {batch.BatchId} is for {batch.Day:yyyy-MM-dd}, this table is {_key}");
+        }
+
+        if (string.IsNullOrWhiteSpace(batch.BatchId) || batch.BatchId.Length > 200)
+        {
+            throw new ArgumentException("batch id must be 1 to 200 characters");
+        }
+
+        var n = batch.Ejecutivo.Length;
+        if (batch.Hora.Length != n || batch.Canal.Length != n || batch.Tipificacion.Length != n || batch.Tramo.Length != n
+            || batch.SaldoCents.Length != n || batch.Documento.Length != n || batch.JornadaEjecutivos.Length != batch.JornadaCents.Length)
+        {
+            throw new ArgumentException($"batch {batch.BatchId}: column lengths differ");
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if ((uint)batch.Ejecutivo[i] >= (uint)batch.Ejecutivos.Length || (uint)batch.Canal[i] >= (uint)batch.Canales.Length
+                || (uint)batch.Tipificacion[i] >= (uint)batch.Tipificaciones.Length || (uint)batch.Documento[i] >= (uint)batch.Documentos.Length
+                || batch.Hora[i] > 23 || batch.Tramo[i] > 5 || Math.Abs(batch.SaldoCents[i]) > Ingestion.GestionRules.MaxAbsCents)
+            {
+                throw new ArgumentException($"batch {batch.BatchId}: row {i} is out of range");
+            }
+        }
+
+        if (batch.JornadaCents.Any(c => c < 0) || batch.JornadaEjecutivos.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException($"batch {batch.BatchId}: a jornada has negative hours or no ejecutivo");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Metric table {Key}: journal moved past version {Version}; reloading")]
+    private static partial void LogConflict(ILogger logger, string key, long version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Metric table {Key}: compaction on deactivation failed")]
+    private static partial void LogCompactionFailed(ILogger logger, Exception exception, string key);
+}

@@ -1,0 +1,138 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Persistence;
+using Orleans.Serialization;
+using Orleans.Storage;
+using Pulso.Grains.Persistence;
+using Pulso.Silo.Clustering;
+using StackExchange.Redis;
+
+namespace Pulso.Silo.Hosting;
+
+/// <summary>The cluster node: clustering, grain storage, metric journals and reminders from <c>Pulso:*</c> configuration.</summary>
+public static class SiloExtensions
+{
+    /// <summary>The grain storage provider name the grains use.</summary>
+    public const string StorageName = "pulso";
+
+    public static IHostApplicationBuilder AddPulsoSilo(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var cluster = builder.Configuration.GetSection(PulsoClusterOptions.Section).Get<PulsoClusterOptions>() ?? new PulsoClusterOptions();
+        var storage = builder.Configuration.GetSection(PulsoStorageOptions.Section).Get<PulsoStorageOptions>() ?? new PulsoStorageOptions();
+        Validate(builder.Configuration, cluster, storage);
+        builder.Services.AddOptions<PulsoClusterOptions>().BindConfiguration(PulsoClusterOptions.Section);
+        builder.Services.AddOptions<PulsoStorageOptions>().BindConfiguration(PulsoStorageOptions.Section);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(cluster.ShutdownTimeoutSeconds));
+
+        if (cluster.IsAdoNet)
+        {
+            // Registered before Orleans so the membership schema exists when the silo joins.
+            builder.Services.AddHostedService(sp => new MembershipSchemaInitializer(cluster.ConnectionString!, sp.GetRequiredService<ILogger<MembershipSchemaInitializer>>()));
+        }
+
+        if (storage.IsRedis)
+        {
+            var redis = ConfigurationOptions.Parse(storage.ConnectionString!);
+            builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+            builder.Services.AddSingleton<IMetricJournal>(sp => new RedisMetricJournal(sp.GetRequiredService<IConnectionMultiplexer>()));
+        }
+        else
+        {
+            builder.Services.AddSingleton<IMetricJournal, MemoryMetricJournal>();
+        }
+
+        builder.UseOrleans(silo =>
+        {
+            if (cluster.IsAdoNet)
+            {
+                silo.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = cluster.ConnectionString;
+                });
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = cluster.ClusterId;
+                    o.ServiceId = cluster.ServiceId;
+                });
+                var advertised = cluster.AdvertisedIPAddress is { Length: > 0 } ip ? IPAddress.Parse(ip) : null;
+                silo.ConfigureEndpoints(advertised ?? IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: advertised is not null);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            }
+
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(cluster.ProbeTimeoutSeconds);
+                o.NumMissedProbesLimit = cluster.NumMissedProbesLimit;
+            });
+
+            if (storage.IsRedis)
+            {
+                var redis = ConfigurationOptions.Parse(storage.ConnectionString!);
+                silo.AddRedisGrainStorage(StorageName, o => o.ConfigurationOptions = redis);
+                silo.Services.AddOptions<RedisStorageOptions>(StorageName)
+                    .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+                silo.UseRedisReminderService(o => o.ConfigurationOptions = redis);
+            }
+            else
+            {
+                silo.AddMemoryGrainStorage(StorageName);
+                silo.Services.AddOptions<MemoryGrainStorageOptions>(StorageName)
+                    .Configure<Serializer>((o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+                silo.UseInMemoryReminderService();
+            }
+        });
+
+        return builder;
+    }
+
+    /// <summary>Start-up checks that name the missing key; a cluster never runs on a throw-away signing key.</summary>
+    private static void Validate(IConfiguration configuration, PulsoClusterOptions cluster, PulsoStorageOptions storage)
+    {
+        var problems = new List<string>();
+        if (!cluster.IsAdoNet && !string.Equals(cluster.Provider, "Localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{PulsoClusterOptions.Section}:Provider must be Localhost or AdoNet, not '{cluster.Provider}'");
+        }
+
+        if (cluster.IsAdoNet && string.IsNullOrWhiteSpace(cluster.ConnectionString))
+        {
+            problems.Add($"{PulsoClusterOptions.Section}:ConnectionString is required with Provider AdoNet (a PostgreSQL connection string)");
+        }
+
+        if (!storage.IsRedis && !string.Equals(storage.Provider, "Memory", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{PulsoStorageOptions.Section}:Provider must be Memory or Redis, not '{storage.Provider}'");
+        }
+
+        if (storage.IsRedis && string.IsNullOrWhiteSpace(storage.ConnectionString))
+        {
+            problems.Add($"{PulsoStorageOptions.Section}:ConnectionString is required with Provider Redis");
+        }
+
+        if ((cluster.IsAdoNet || storage.IsRedis)
+            && string.IsNullOrWhiteSpace(configuration["Pulso:Auth:Jwt:SigningKey"])
+            && string.IsNullOrWhiteSpace(configuration["Pulso:Auth:Jwt:Authority"]))
+        {
+            problems.Add("Pulso:Auth:Jwt:SigningKey (or Pulso:Auth:Jwt:Authority) is required when clustering is AdoNet or storage is Redis");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException("Pulso", typeof(PulsoClusterOptions), problems);
+        }
+    }
+}
+
+/// <summary>Applies the project's PostgreSQL membership schema before the silo joins.</summary>
+internal sealed class MembershipSchemaInitializer(string connectionString, ILogger<MembershipSchemaInitializer> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => PostgresMembershipSchema.EnsureAsync(connectionString, logger, cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
