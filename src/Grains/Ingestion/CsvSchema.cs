@@ -50,6 +50,25 @@ public sealed class CsvSchema
         return new CsvSchema(columns, reader.FieldCount);
     }
 
+    /// <summary>A schema from header names already read (a reader resumed in the middle of a file).</summary>
+    public static CsvSchema FromHeader(IReadOnlyList<string> header, IReadOnlyList<string> required, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        var columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < header.Count; i++)
+        {
+            if (header[i].Length > 0 && !columns.TryAdd(header[i], i))
+            {
+                throw new CsvFormatException($"{sourceName}: column '{header[i]}' appears twice in the header");
+            }
+        }
+
+        var missing = required.Where(c => !columns.ContainsKey(c)).ToList();
+        return missing.Count > 0
+            ? throw new CsvFormatException($"{sourceName}: missing column{(missing.Count > 1 ? "s" : string.Empty)} {string.Join(", ", missing)}")
+            : new CsvSchema(columns, header.Count);
+    }
+
     /// <summary>Throws when the current record's field count differs from the header's.</summary>
     public void CheckFieldCount(CsvReader reader)
     {

@@ -30,33 +30,51 @@ public static class JornadaCsv
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(accept);
         var schema = CsvSchema.ReadHeader(reader, RequiredColumns);
-        int cliente = schema["cliente"], ejecutivo = schema["ejecutivo"], fecha = schema["fecha"], horas = schema["horas_trabajadas"];
         while (reader.Read())
         {
             schema.CheckFieldCount(reader);
-            if (!Ingestion.GestionRules.TryParseDate(Utf8Text.Trim(reader.Field(fecha)), out var day))
+            if (TryParse(reader, schema, out var jornada, out var reason))
             {
-                reject?.Invoke(reader.Line, JornadaRejectReason.FechaInvalida);
-                continue;
+                accept(jornada);
             }
-
-            if (!GestionRules.TryParseCents(Utf8Text.Trim(reader.Field(horas)), out var cents) || cents < 0)
+            else
             {
-                reject?.Invoke(reader.Line, JornadaRejectReason.HorasInvalidas);
-                continue;
+                reject?.Invoke(reader.Line, reason);
             }
-
-            if (Utf8Text.Trim(reader.Field(ejecutivo)).IsEmpty)
-            {
-                reject?.Invoke(reader.Line, JornadaRejectReason.EjecutivoVacio);
-                continue;
-            }
-
-            accept(new Jornada(
-                Encoding.UTF8.GetString(reader.Field(cliente)),
-                Encoding.UTF8.GetString(reader.Field(ejecutivo)),
-                DateOnly.FromDayNumber(day),
-                cents));
         }
+    }
+
+    /// <summary>The current record as a jornada, or the reason it is rejected.</summary>
+    public static bool TryParse(CsvReader reader, CsvSchema schema, out Jornada jornada, out JornadaRejectReason reason)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(schema);
+        int cliente = schema["cliente"], ejecutivo = schema["ejecutivo"], fecha = schema["fecha"], horas = schema["horas_trabajadas"];
+        jornada = null!;
+        if (!GestionRules.TryParseDate(Utf8Text.Trim(reader.Field(fecha)), out var day))
+        {
+            reason = JornadaRejectReason.FechaInvalida;
+            return false;
+        }
+
+        if (!GestionRules.TryParseCents(Utf8Text.Trim(reader.Field(horas)), out var cents) || cents < 0)
+        {
+            reason = JornadaRejectReason.HorasInvalidas;
+            return false;
+        }
+
+        if (Utf8Text.Trim(reader.Field(ejecutivo)).IsEmpty)
+        {
+            reason = JornadaRejectReason.EjecutivoVacio;
+            return false;
+        }
+
+        reason = default;
+        jornada = new Jornada(
+            Encoding.UTF8.GetString(reader.Field(cliente)),
+            Encoding.UTF8.GetString(reader.Field(ejecutivo)),
+            DateOnly.FromDayNumber(day),
+            cents);
+        return true;
     }
 }

@@ -22,7 +22,7 @@ namespace Pulso.Grains.Persistence;
 /// i64[cells] saldo in cents
 /// i64[pairs]                  (cell &lt;&lt; 32 | documento), strictly ascending
 /// i64[ejecutivos] jornada     hours in cents per ejecutivo id, -1 = none
-/// /// </code>
+/// </code>
 /// </summary>
 public static class MetricTableCodec
 {

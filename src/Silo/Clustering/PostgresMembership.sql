@@ -13,10 +13,16 @@
 -- get the version with every row set and use it as the etag of their next write.
 -- Heartbeats (IAmAliveTime) and clean-up of dead rows leave the version alone.
 --
--- Applied by PostgresMembershipSchema.EnsureAsync in one transaction. By hand:
+-- Applied by PostgresMembershipSchema.EnsureAsync in one transaction when
+-- pulso_schema_version holds no version or an older one. By hand (e.g. with a
+-- migration account, so that silos can run with DML rights only):
 --   psql -v ON_ERROR_STOP=1 --single-transaction -f PostgresMembership.sql
 -- Every statement is idempotent; the advisory lock serialises silos that start
 -- together (CREATE TABLE IF NOT EXISTS alone races on the catalog).
+--
+-- Changing anything here means raising the version (1 below and
+-- PostgresMembershipSchema.Version) and writing the step from the old version:
+-- a database already at the version is not touched again.
 
 -- Same key as PostgresMembershipSchema.LockKey; taking it twice in one
 -- transaction is harmless.

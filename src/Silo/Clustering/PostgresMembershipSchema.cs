@@ -24,9 +24,11 @@ public static partial class PostgresMembershipSchema
     private static readonly Lazy<string> s_script = new(LoadScript);
 
     /// <summary>
-    /// Creates or completes the membership schema in one transaction. Silos starting together
-    /// queue on a transaction-scoped advisory lock. A database already at a newer schema
-    /// version (a later release rolled out first) is left as it is.
+    /// Creates the membership schema, or migrates it from an older version, in one transaction.
+    /// Silos starting together queue on a transaction-scoped advisory lock. A database already
+    /// at this version, or at a newer one (a later release rolled out first), is left as it is,
+    /// so once the schema exists a silo needs no more than SELECT on <c>pulso_schema_version</c>
+    /// here.
     /// </summary>
     public static async Task EnsureAsync(string connectionString, ILogger logger, CancellationToken ct)
     {
@@ -44,14 +46,22 @@ public static partial class PostgresMembershipSchema
         }
 
         var stored = await ReadStoredVersionAsync(connection, transaction, ct);
-        if (stored > Version)
+        if (stored >= Version)
         {
-            LogNewerSchema(logger, Component, stored.Value, Version);
+            if (stored > Version)
+            {
+                LogNewerSchema(logger, Component, stored.Value, Version);
+            }
+            else
+            {
+                LogCurrent(logger, Component, Version);
+            }
+
             await transaction.CommitAsync(ct);
             return;
         }
 
-        // The script is idempotent: at the current version it only rewrites the query texts.
+        // Every statement of the script is idempotent, so it also completes a partial schema.
         await using (var apply = new NpgsqlCommand(s_script.Value, connection, transaction))
         {
             await apply.ExecuteNonQueryAsync(ct);
@@ -63,13 +73,9 @@ public static partial class PostgresMembershipSchema
         {
             LogCreated(logger, Component, Version);
         }
-        else if (stored < Version)
-        {
-            LogMigrated(logger, Component, stored.Value, Version);
-        }
         else
         {
-            LogVerified(logger, Component, Version);
+            LogMigrated(logger, Component, stored.Value, Version);
         }
     }
 
@@ -98,8 +104,8 @@ public static partial class PostgresMembershipSchema
     [LoggerMessage(Level = LogLevel.Information, Message = "Migrated membership schema {Component} from version {StoredVersion} to {Version}")]
     private static partial void LogMigrated(ILogger logger, string component, int storedVersion, int version);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Membership schema {Component} is at version {Version}")]
-    private static partial void LogVerified(ILogger logger, string component, int version);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Membership schema {Component} is already at version {Version}")]
+    private static partial void LogCurrent(ILogger logger, string component, int version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Membership schema {Component} is at version {StoredVersion}, newer than version {Version} of this build; leaving it unchanged")]
     private static partial void LogNewerSchema(ILogger logger, string component, int storedVersion, int version);

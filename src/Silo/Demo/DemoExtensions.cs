@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Options;
 using Pulso.Gateway.Auth;
-using Pulso.Grains.Abstractions.Metrics;
+using Pulso.Grains.Abstractions.Sources;
 using Pulso.Grains.Abstractions.Tenancy;
-using Pulso.Grains.Metrics;
 using Pulso.Grains.Sources;
 using Pulso.Silo.Hosting;
 
@@ -23,7 +22,7 @@ public static class DemoExtensions
 
 /// <summary>
 /// Announces how to reach the system (storage warning, development token) and, when the demo is on,
-/// creates the <c>demo</c> tenant and feeds it simulated gestiones of the tenant's current day.
+/// creates the <c>demo</c> tenant and starts its simulator source (a source grain, like any other).
 /// </summary>
 internal sealed partial class DemoFeeder(
     IGrainFactory grains,
@@ -59,30 +58,16 @@ internal sealed partial class DemoFeeder(
         }
 
         var tenant = grains.GetGrain<ITenantGrain>(GrainKeys.Tenant(DemoExtensions.Tenant));
-        var settings = new TenantSettings("Demo Cobranzas", "America/Lima", 90, []);
-        await tenant.Create(settings);
+        await tenant.Create(new TenantSettings("Demo Cobranzas", "America/Lima", 90, []));
         await tenant.SetHomologation(GestionSimulator.Homologation);
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(settings.TimeZone);
-        var simulator = new GestionSimulator();
-        var run = Guid.NewGuid().ToString("N")[..8];
-        var sequence = 0L;
-        var interval = TimeSpan.FromSeconds(Math.Max(0.2, demo.Value.IntervalSeconds));
-        using var timer = new PeriodicTimer(interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var source = grains.GetGrain<ISourceGrain>(GrainKeys.Source(DemoExtensions.Tenant, "simulador"));
+        var problems = await source.Configure(new SourceConfig("simulator", null, Math.Max(0.2, demo.Value.IntervalSeconds)));
+        if (problems.Count > 0)
         {
-            var now = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone).DateTime;
-            var day = DateOnly.FromDateTime(now);
-            var count = simulator.RateAt(now, interval.TotalSeconds);
-            var batch = simulator.Next(now, count).ToDayBatch($"sim-{run}-{sequence++}", day, simulator.Jornadas(now));
-            try
-            {
-                await grains.GetGrain<IMetricTableGrain>(GrainKeys.Day(DemoExtensions.Tenant, day)).Apply(batch);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFeedFailed(logger, e);
-            }
+            throw new InvalidOperationException($"demo source: {string.Join("; ", problems)}");
         }
+
+        await source.Start();
     }
 
     private async Task<bool> WaitForStartAsync(CancellationToken stoppingToken)
@@ -107,6 +92,4 @@ internal sealed partial class DemoFeeder(
     [LoggerMessage(Level = LogLevel.Warning, Message = "No Pulso:Auth:Jwt:SigningKey configured: tokens are signed with a key generated at start-up and stop working when the process restarts.")]
     private static partial void LogGeneratedKey(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo simulator: a batch failed")]
-    private static partial void LogFeedFailed(ILogger logger, Exception exception);
 }

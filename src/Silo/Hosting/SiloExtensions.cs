@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Persistence;
@@ -25,6 +26,7 @@ public static class SiloExtensions
         builder.Services.AddOptions<PulsoClusterOptions>().BindConfiguration(PulsoClusterOptions.Section);
         builder.Services.AddOptions<PulsoStorageOptions>().BindConfiguration(PulsoStorageOptions.Section);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(cluster.ShutdownTimeoutSeconds));
+        builder.Services.TryAddSingleton(TimeProvider.System);
 
         if (cluster.IsAdoNet)
         {

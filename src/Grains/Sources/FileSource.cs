@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Pulso.Grains.Csv;
+using Pulso.Grains.Ingestion;
+
+namespace Pulso.Grains.Sources;
+
+/// <summary>
+/// CSV files in a folder, each taken once, in name order: gestiones files (the gestiones header) and jornadas
+/// files (a <c>horas_trabajadas</c> column). A file is identified by its content hash, so a file copied in
+/// again is not read twice. The watermark is the list of files done plus the current file's byte offset;
+/// a page's id is the file's hash and the offset it starts at. Rows naming another cliente are skipped.
+/// </summary>
+public sealed class FileSource(string tenant, string folder) : IGestionSource
+{
+    private readonly Dictionary<(string Path, long Length, DateTime Modified), string> _hashes = [];
+
+    public async Task<SourcePage?> ReadAsync(string? watermark, int pageSize, CancellationToken ct)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"source folder '{folder}' does not exist");
+        }
+
+        var mark = Watermark.Parse(watermark);
+        foreach (var path in Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal))
+        {
+            var hash = await HashAsync(path, ct);
+            if (mark.Done.Contains(hash))
+            {
+                continue;
+            }
+
+            var offset = mark.Current == hash ? mark.Offset : 0;
+            return ReadPage(path, hash, offset, pageSize, mark);
+        }
+
+        return null;
+    }
+
+    public double LagSeconds(string? watermark)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return 0;
+        }
+
+        var mark = Watermark.Parse(watermark);
+        var pending = Directory.GetFiles(folder, "*.csv")
+            .Where(p => !_hashes.Any(h => h.Key.Path == p && mark.Done.Contains(h.Value)))
+            .Select(File.GetLastWriteTimeUtc)
+            .DefaultIfEmpty(DateTime.UtcNow)
+            .Min();
+        return Math.Max(0, (DateTime.UtcNow - pending).TotalSeconds);
+    }
+
+    private SourcePage ReadPage(string path, string hash, long offset, int pageSize, Watermark mark)
+    {
+        var name = Path.GetFileName(path);
+        using var stream = File.OpenRead(path);
+        using var header = new CsvReader(stream, name, leaveOpen: true);
+        if (!header.Read())
+        {
+            return Finished(hash, offset, mark, GestionBatchBuilderEmpty(), [], new RejectLog(0), 0, 0);
+        }
+
+        var columns = Enumerable.Range(0, header.FieldCount).Select(i => Encoding.UTF8.GetString(header.Field(i)).Trim()).ToList();
+        var isJornadas = columns.Contains("horas_trabajadas");
+        var start = Math.Max(offset, header.Position);
+        stream.Position = start;
+        using var reader = new CsvReader(stream, name, leaveOpen: true);
+        var schema = CsvSchema.FromHeader(columns, isJornadas ? JornadaCsv.RequiredColumns : GestionCsv.RequiredColumns, name);
+        var builder = new GestionBatchBuilder();
+        var jornadas = new List<Jornada>();
+        var rejects = new RejectLog(1_000);
+        var rows = 0L;
+        var others = 0L;
+        var badJornadas = 0L;
+        var cliente = schema["cliente"];
+        while (rows < pageSize && reader.Read())
+        {
+            schema.CheckFieldCount(reader);
+            rows++;
+            if (!reader.Field(cliente).SequenceEqual(Encoding.UTF8.GetBytes(tenant)))
+            {
+                others++;
+                continue;
+            }
+
+            if (isJornadas)
+            {
+                if (JornadaCsv.TryParse(reader, schema, out var jornada, out _))
+                {
+                    jornadas.Add(jornada);
+                }
+                else
+                {
+                    badJornadas++;
+                }
+            }
+            else if (GestionCsv.TryAccept(reader, GestionCsv.Columns.Of(schema), out var record, out var reason))
+            {
+                builder.Add(record);
+            }
+            else
+            {
+                rejects.Count(reason);
+                rejects.Keep(new RejectedRow(name, reader.Line, reason, schema.FieldsOf(reader)));
+            }
+        }
+
+        var end = start + reader.Position;
+        var more = reader.Read();
+        var pageId = $"file:{hash}:{start.ToString(CultureInfo.InvariantCulture)}";
+        var page = !more
+            ? Finished(hash, start, mark, builder, jornadas, rejects, rows, others)
+            : new SourcePage(pageId, mark.At(hash, end).ToString(), builder.Build(), jornadas, rejects, rows, others, More: true, LagSeconds: 0);
+        return page with { JornadasRejected = badJornadas };
+    }
+
+    private static GestionBatchBuilder GestionBatchBuilderEmpty() => new();
+
+    private static SourcePage Finished(string hash, long start, Watermark mark, GestionBatchBuilder builder, List<Jornada> jornadas, RejectLog rejects, long rows, long others) =>
+        new($"file:{hash}:{start.ToString(CultureInfo.InvariantCulture)}", mark.Complete(hash).ToString(), builder.Build(), jornadas, rejects, rows, others, More: true, LagSeconds: 0);
+
+    private async Task<string> HashAsync(string path, CancellationToken ct)
+    {
+        var info = new FileInfo(path);
+        var key = (path, info.Length, info.LastWriteTimeUtc);
+        if (!_hashes.TryGetValue(key, out var hash))
+        {
+            await using var stream = File.OpenRead(path);
+            hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct))[..16];
+            _hashes[key] = hash;
+        }
+
+        return hash;
+    }
+
+    /// <summary><c>done=h1,h2;at=h3:offset</c>.</summary>
+    private sealed record Watermark(HashSet<string> Done, string? Current, long Offset)
+    {
+        public static Watermark Parse(string? text)
+        {
+            var done = new HashSet<string>(StringComparer.Ordinal);
+            string? current = null;
+            long offset = 0;
+            foreach (var part in (text ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (part.StartsWith("done=", StringComparison.Ordinal))
+                {
+                    done.UnionWith(part[5..].Split(',', StringSplitOptions.RemoveEmptyEntries));
+                }
+                else if (part.StartsWith("at=", StringComparison.Ordinal))
+                {
+                    var colon = part.LastIndexOf(':');
+                    current = part[3..colon];
+                    offset = long.Parse(part[(colon + 1)..], CultureInfo.InvariantCulture);
+                }
+            }
+
+            return new Watermark(done, current, offset);
+        }
+
+        public Watermark At(string hash, long offset) => this with { Current = hash, Offset = offset };
+
+        public Watermark Complete(string hash) => new([.. Done, hash], null, 0);
+
+        public override string ToString() =>
+            $"done={string.Join(',', Done.Order(StringComparer.Ordinal))}" + (Current is null ? string.Empty : $";at={Current}:{Offset.ToString(CultureInfo.InvariantCulture)}");
+    }
+}
