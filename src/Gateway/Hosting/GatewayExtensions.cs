@@ -15,6 +15,9 @@ public static class GatewayExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddPulsoAuth();
+
+        // Only the pulso_* series and the process basics: the default runtime gauges fail promtool's lint.
+        Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true, SuppressProcessMetrics = false, SuppressDebugMetrics = true });
         builder.Services.AddProblemDetails();
         return builder;
     }

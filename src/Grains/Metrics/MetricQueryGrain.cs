@@ -1,6 +1,8 @@
 using Orleans.Concurrency;
 using Pulso.Grains.Abstractions.Metrics;
 using Pulso.Grains.Abstractions.Tenancy;
+using Prometheus;
+using Pulso.Grains.Observability;
 using Pulso.Grains.Persistence;
 
 namespace Pulso.Grains.Metrics;
@@ -19,6 +21,7 @@ public sealed class MetricQueryGrain : Grain, IMetricQueryGrain
     public async Task<QueryResultContract> Query(string tenant, MetricQueryContract query)
     {
         ArgumentNullException.ThrowIfNull(query);
+        using var timer = PulsoMetrics.QuerySeconds.NewTimer();
         var tenantGrain = GrainFactory.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant));
         var settings = await tenantGrain.GetSettings() ?? throw new KeyNotFoundException($"tenant '{tenant}' does not exist");
         var rules = await tenantGrain.GetHomologation();

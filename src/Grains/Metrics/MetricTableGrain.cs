@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using Pulso.Grains.Abstractions.Ingestion;
 using Pulso.Grains.Abstractions.Metrics;
 using Pulso.Grains.Abstractions.Tenancy;
+using Prometheus;
+using Pulso.Grains.Observability;
 using Pulso.Grains.Persistence;
 
 namespace Pulso.Grains.Metrics;
@@ -18,6 +20,7 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
 
     private MetricTable _table = null!;
     private string _key = string.Empty;
+    private string _tenant = string.Empty;
     private DateOnly _day;
     private long _version;
     private long _deltaBytes;
@@ -26,7 +29,7 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = this.GetPrimaryKeyString();
-        (_, _day) = GrainKeys.ParseDay(_key);
+        (_tenant, _day) = GrainKeys.ParseDay(_key);
         await LoadAsync(cancellationToken);
     }
 
@@ -34,6 +37,7 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
     {
         ArgumentNullException.ThrowIfNull(batch);
         Check(batch);
+        using var timer = PulsoMetrics.BatchApplySeconds.NewTimer();
         var delta = new DayDelta(batch.ToGestionBatch(), batch.JornadaEjecutivos.Zip(batch.JornadaCents).ToList());
         var payload = DayDeltaCodec.Encode(delta);
         var appended = await journal.AppendAsync(_key, batch.BatchId, _version, payload);
@@ -48,15 +52,19 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
         switch (appended.Status)
         {
             case AppendStatus.Duplicate:
+                PulsoMetrics.Batches.WithLabels(_tenant, "duplicate").Inc();
                 return new ApplyResult(_version, Duplicate: true, ChangedCells: 0, Rows: 0);
             case AppendStatus.Conflict:
                 throw new InvalidOperationException($"metric table {_key}: concurrent writer, batch {batch.BatchId} not applied; retry");
         }
 
         var changed = new List<int>();
-        ApplyDelta(delta, changed);
+        _table.ApplyDelta(delta, changed);
         _version = appended.Sequence;
         _deltaBytes += payload.Length;
+        PulsoMetrics.Batches.WithLabels(_tenant, "applied").Inc();
+        PulsoMetrics.IngestRows.WithLabels(_tenant).Inc(batch.Rows);
+        PulsoMetrics.JournalBytes.WithLabels("delta").Inc(payload.Length);
         if (_deltaBytes >= Math.Max(MinCompactionBytes, _snapshotBytes))
         {
             await CompactAsync();
@@ -101,30 +109,18 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
         _deltaBytes = 0;
         foreach (var entry in state.Entries)
         {
-            ApplyDelta(DayDeltaCodec.Decode(entry.Payload), null);
+            _table.ApplyDelta(DayDeltaCodec.Decode(entry.Payload));
             _deltaBytes += entry.Payload.Length;
         }
 
         _version = state.Sequence;
     }
 
-    private void ApplyDelta(DayDelta delta, List<int>? changed)
-    {
-        if (delta.Gestiones is { Count: > 0 } gestiones)
-        {
-            _table.Apply(gestiones, changed);
-        }
-
-        foreach (var (ejecutivo, cents) in delta.Jornadas)
-        {
-            _table.SetJornada(System.Text.Encoding.UTF8.GetBytes(ejecutivo), cents);
-        }
-    }
-
     private async Task CompactAsync()
     {
         var snapshot = MetricTableCodec.Encode(_table);
         await journal.CompactAsync(_key, _version, snapshot);
+        PulsoMetrics.JournalBytes.WithLabels("snapshot").Inc(snapshot.Length);
         _snapshotBytes = snapshot.Length;
         _deltaBytes = 0;
     }

@@ -5,6 +5,7 @@ using Pulso.Grains.Abstractions.Sources;
 using Pulso.Grains.Abstractions.Tenancy;
 using Pulso.Grains.Ingestion;
 using Pulso.Grains.Metrics;
+using Pulso.Grains.Observability;
 
 namespace Pulso.Grains.Sources;
 
@@ -170,6 +171,7 @@ public sealed partial class SourceGrain(
 
                 await HandOffAsync(page);
                 _lag = page.LagSeconds;
+                PulsoMetrics.SourceLagSeconds.WithLabels(_tenant, SourceName).Set(_lag);
                 if (!page.More)
                 {
                     break;
@@ -213,6 +215,7 @@ public sealed partial class SourceGrain(
             {
                 var name = RejectReasons.Name(reason);
                 s.Rejected[name] = s.Rejected.GetValueOrDefault(name) + page.Rejects[reason];
+                PulsoMetrics.IngestRejects.WithLabels(_tenant, name).Inc(page.Rejects[reason]);
             }
         }
 
@@ -243,6 +246,8 @@ public sealed partial class SourceGrain(
                 throw new InvalidOperationException($"unknown source kind '{config.Kind}'");
         }
     }
+
+    private string SourceName => this.GetPrimaryKeyString()[(_tenant.Length + 1)..];
 
     private SourceStatus Status()
     {
