@@ -6,8 +6,10 @@
 # 1. installs what the tests need and is missing (idempotent; apt only when
 #    `dpkg -s` says a package is absent),
 # 2. builds Pulso.Orleans.sln (Release),
-# 3. runs every test project under tests/ (continuing past failures) and sums
-#    the counters of their TRX files,
+# 3. starts PostgreSQL, Redis and MariaDB with scripts/services.sh (fresh data,
+#    connection strings exported from .scratch/services.env), runs every test
+#    project under tests/ (continuing past failures), sums the counters of
+#    their TRX files and stops the servers (also when the script is aborted),
 # 4. runs scripts/correctness-gate.sh (each data set compared = one test).
 #
 # The last line printed is exactly `N passed, N failed` (`, N skipped` is
@@ -19,6 +21,9 @@
 #                       emptied at start).
 #   PULSO_TEST_TIMEOUT  seconds allowed per test project (default 1800).
 #   PULSO_SKIP_GATE=1   skip the correctness gate (local use only).
+#   PULSO_SKIP_SERVICES=1  do not start or stop the servers: the caller provides
+#                       them and exports PULSO_TEST_POSTGRES, PULSO_TEST_REDIS and
+#                       PULSO_TEST_MYSQL itself.
 #   PULSO_SHARED, PULSO_SCRATCH, PULSO_CLI, PULSO_GATE_TIMEOUT: see
 #                       scripts/lib.sh and scripts/correctness-gate.sh.
 set -euo pipefail
@@ -38,6 +43,7 @@ passed=0
 failed=0
 skipped=0
 final_printed=0
+services_started=0
 
 final_line() {
   final_printed=1
@@ -45,9 +51,16 @@ final_line() {
   ((skipped > 0)) && line+=", $skipped skipped"
   echo "$line"
 }
+# stop_services: stop what scripts/services.sh started (once; quiet, logged).
+stop_services() {
+  ((services_started == 1)) || return 0
+  services_started=0
+  bash scripts/services.sh stop >>"$RESULTS/services.log" 2>&1 || true
+}
 # An unexpected error still ends with the closing line, counting one failure.
 on_exit() {
   local rc=$?
+  stop_services
   if ((final_printed == 0)); then
     echo "test.sh: aborted (exit $rc)"
     failed=$((failed + 1))
@@ -94,6 +107,26 @@ if ! dotnet build Pulso.Orleans.sln -c Release -nologo >"$RESULTS/build.log" 2>&
   exit 1
 fi
 echo "    build ok in $(elapsed_since "$t0") s"
+
+# ------------------------------------------------------------------ servers
+# PostgreSQL, Redis and MariaDB for the integration tests; a failure here is
+# counted and the tests still run (those needing a server then fail and say why).
+if [[ "${PULSO_SKIP_SERVICES:-0}" == 1 ]]; then
+  step "servers skipped (PULSO_SKIP_SERVICES=1)"
+else
+  step "servers (scripts/services.sh start)"
+  t0="$(now_s)"
+  services_started=1
+  if bash scripts/services.sh start >"$RESULTS/services.log" 2>&1; then
+    # shellcheck source=/dev/null
+    source "$PULSO_SCRATCH/services.env"
+    echo "    PostgreSQL, Redis, MariaDB up in $(elapsed_since "$t0") s"
+  else
+    echo "    scripts/services.sh start FAILED after $(elapsed_since "$t0") s:"
+    tail -n 20 "$RESULTS/services.log" | indent
+    failed=$((failed + 1))
+  fi
+fi
 
 # -------------------------------------------------------------- test projects
 # trx_counter FILE ATTR -> the integer attribute of the <Counters> element (0 if absent)
@@ -142,7 +175,8 @@ for proj in "${projects[@]}"; do
   if ((f > 0)); then
     # the failing tests with their messages, else the end of the log
     if grep -qE '^[[:space:]]+Failed ' "$RESULTS/$name.log"; then
-      grep -A 12 -E '^[[:space:]]+Failed ' "$RESULTS/$name.log" | head -n 120 | indent
+      # `|| true`: grep dies of SIGPIPE when head has read enough, which pipefail would turn into an abort.
+      (grep -A 12 -E '^[[:space:]]+Failed ' "$RESULTS/$name.log" || true) | head -n 120 | indent
     else
       tail -n 40 "$RESULTS/$name.log" | indent
     fi
@@ -152,6 +186,8 @@ for proj in "${projects[@]}"; do
   failed=$((failed + f))
   skipped=$((skipped + s))
 done
+
+stop_services
 
 # -------------------------------------------------------- correctness gate
 if [[ "${PULSO_SKIP_GATE:-0}" == 1 ]]; then
