@@ -10,7 +10,9 @@
 #    connection strings exported from .scratch/services.env), runs every test
 #    project under tests/ (continuing past failures), sums the counters of
 #    their TRX files and stops the servers (also when the script is aborted),
-# 4. runs scripts/correctness-gate.sh (each data set compared = one test).
+# 4. runs scripts/cluster-kill-test.sh (three silo processes, one SIGKILLed during
+#    an import of 1M rows; figures equal to the reference = one test),
+# 5. runs scripts/correctness-gate.sh (each data set compared = one test).
 #
 # The last line printed is exactly `N passed, N failed` (`, N skipped` is
 # appended when tests were skipped). Exit 0 only when nothing failed and at
@@ -21,6 +23,7 @@
 #                       emptied at start).
 #   PULSO_TEST_TIMEOUT  seconds allowed per test project (default 1800).
 #   PULSO_SKIP_GATE=1   skip the correctness gate (local use only).
+#   PULSO_SKIP_CLUSTER=1  skip the cluster kill test (local use only).
 #   PULSO_SKIP_SERVICES=1  do not start or stop the servers: the caller provides
 #                       them and exports PULSO_TEST_POSTGRES, PULSO_TEST_REDIS and
 #                       PULSO_TEST_MYSQL itself.
@@ -186,6 +189,26 @@ for proj in "${projects[@]}"; do
   failed=$((failed + f))
   skipped=$((skipped + s))
 done
+
+# ------------------------------------------------ cluster: a silo killed mid-import
+# Three silo processes on PostgreSQL membership and Redis state, one SIGKILLed during
+# `pulso import` of 1M rows; the figures must equal the Polars reference (one test).
+if [[ "${PULSO_SKIP_CLUSTER:-0}" == 1 ]]; then
+  step "cluster kill test skipped (PULSO_SKIP_CLUSTER=1)"
+else
+  step "cluster kill test (scripts/cluster-kill-test.sh)"
+  t0="$(now_s)"
+  bash scripts/cluster-kill-test.sh 2>&1 | tee "$RESULTS/cluster.log" | indent || true
+  summary="$(grep -E '^cluster: [0-9]+ passed, [0-9]+ failed$' "$RESULTS/cluster.log" | tail -n 1 || true)"
+  if [[ "$summary" =~ ^cluster:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+    failed=$((failed + BASH_REMATCH[2]))
+  else
+    failed=$((failed + 1))
+    echo "    the cluster test printed no summary line: counted as 1 failure"
+  fi
+  echo "    cluster test done in $(elapsed_since "$t0") s"
+fi
 
 stop_services
 

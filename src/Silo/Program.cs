@@ -7,6 +7,12 @@ using Pulso.Silo.Hosting;
 // the demo tenant fed by a simulator, the dashboard API on http://127.0.0.1:8080.
 // Configuration is read next to the binary, so the silo behaves the same whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    // The embedded default's address; --urls and ASPNETCORE_URLS take precedence.
+    builder.WebHost.UseUrls("http://127.0.0.1:8080");
+}
+
 builder.AddPulsoSilo();
 builder.AddPulsoGateway();
 builder.AddPulsoDemo();

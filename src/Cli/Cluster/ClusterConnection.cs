@@ -21,10 +21,13 @@ internal static class ClusterConnection
         var clusterId = section["ClusterId"] ?? "pulso";
         var serviceId = section["ServiceId"] ?? "pulso";
         var gatewayPort = int.TryParse(section["GatewayPort"], out var port) ? port : 30000;
+        var responseTimeout = double.TryParse(configuration["Pulso:Client:ResponseTimeoutSeconds"], System.Globalization.CultureInfo.InvariantCulture, out var seconds) ? seconds : 30;
         var host = new HostBuilder()
             .ConfigureLogging(logging => logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning))
             .UseOrleansClient(client =>
             {
+                // A call to a silo that died mid-call fails after this long and is retried elsewhere.
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(responseTimeout));
                 if (string.Equals(provider, "AdoNet", StringComparison.OrdinalIgnoreCase))
                 {
                     var connectionString = section["ConnectionString"]

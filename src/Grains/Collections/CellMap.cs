@@ -108,7 +108,7 @@ internal sealed class CellMap
 
         if (count > _keys.Length)
         {
-            Array.Resize(ref _keys, count);
+            Array.Resize(ref _keys, Math.Max(count, _keys.Length * 2));
         }
     }
 

@@ -34,7 +34,7 @@ internal sealed class DocumentPool
         _numeric.EnsureCapacity(count);
         if (count > _keys.Length)
         {
-            Array.Resize(ref _keys, count);
+            Array.Resize(ref _keys, Math.Max(count, _keys.Length * 2));
         }
     }
 

@@ -52,11 +52,15 @@ internal sealed class PairLog
         _items[_count++] = key;
     }
 
+    /// <summary>Entries in the log, duplicates not yet removed (no compaction).</summary>
+    public int LoggedCount => _count;
+
+    /// <summary>Makes room for <paramref name="count"/> logged entries, at least doubling when it grows.</summary>
     public void EnsureCapacity(int count)
     {
         if (count > _items.Length)
         {
-            Array.Resize(ref _items, count);
+            Array.Resize(ref _items, Math.Max(count, _items.Length * 2));
         }
     }
 

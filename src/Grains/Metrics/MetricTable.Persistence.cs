@@ -80,6 +80,7 @@ public sealed partial class MetricTable
 
         entry.Count = count;
         entry.SaldoCents = saldoCents;
+        _absSaldoBound = SaturatingAdd(_absSaldoBound, saldoCents == long.MinValue ? long.MaxValue : Math.Abs(saldoCents));
         return true;
     }
 

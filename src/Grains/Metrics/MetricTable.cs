@@ -30,6 +30,10 @@ public sealed partial class MetricTable
     private readonly byte[] _comboBuffer = new byte[512];
     private long[] _comboBits;
     private readonly CellMap _cells;
+
+    // An upper bound of every |cell saldo|: the sum of |saldo| of all rows, saturating. Kept below long.MaxValue,
+    // it guarantees that no cell sum can overflow.
+    private long _absSaldoBound;
     private readonly PairLog _pairs;
     private long[] _jornadaCents = new long[16]; // per ejecutivo id; -1 = no jornada
 
@@ -94,6 +98,7 @@ public sealed partial class MetricTable
         ref var entry = ref _cells.GetOrAdd(ComboBits(ejecutivo, canal, rawTipificacion) | ((long)hora << HoraShift) | (long)tramo);
         entry.Count++;
         entry.SaldoCents = checked(entry.SaldoCents + saldoCents);
+        _absSaldoBound = SaturatingAdd(_absSaldoBound, Math.Abs(saldoCents));
         var cell = entry.Cell;
         _pairs.Add(((long)cell << 32) | (uint)Documentos.GetOrAdd(documento));
         GestionCount++;
@@ -119,7 +124,7 @@ public sealed partial class MetricTable
 
         // A batch adds at most one cell, one pair and one documento per row: make room once.
         _cells.EnsureCapacity(_cells.Count + batch.Count);
-        _pairs.EnsureCapacity(_pairs.Count + batch.Count);
+        _pairs.EnsureCapacity(_pairs.LoggedCount + batch.Count);
         Documentos.EnsureCapacity(Documentos.Count + batch.Documentos.Length);
         var ejMap = MapStrings(batch.Ejecutivos, Ejecutivos, MaxEjecutivos);
         var caMap = MapStrings(batch.Canales, Canales, MaxCanales);
@@ -169,6 +174,7 @@ public sealed partial class MetricTable
             ref var entry = ref _cells.GetOrAdd(keys[i]);
             entry.Count++;
             entry.SaldoCents = checked(entry.SaldoCents + cents[i]);
+            _absSaldoBound = SaturatingAdd(_absSaldoBound, Math.Abs(cents[i]));
             var cell = entry.Cell;
             _pairs.Add(((long)cell << 32) | (uint)docMap[documento[i]]);
             changed?.Add(cell);
@@ -185,6 +191,45 @@ public sealed partial class MetricTable
         }
 
         GestionCount += ejecutivo.Length;
+    }
+
+    /// <summary>
+    /// Why this table could not take <paramref name="batch"/> whole (a dictionary limit, or sums leaving the exact
+    /// 64-bit range), or null when it can. Checked before a batch is stored, so a stored batch always applies.
+    /// </summary>
+    public string? CheckCanAccept(GestionBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if ((long)GestionCount + batch.Count > int.MaxValue)
+        {
+            return $"the day would hold more than {int.MaxValue} gestiones";
+        }
+
+        var newEjecutivos = batch.Ejecutivos.Distinct(StringComparer.Ordinal).Count(e => Ejecutivos.IndexOf(e) < 0);
+        if (Ejecutivos.Count + newEjecutivos > MaxEjecutivos)
+        {
+            return $"the day would hold more than {MaxEjecutivos} ejecutivos";
+        }
+
+        var newCanales = batch.Canales.Distinct(StringComparer.Ordinal).Count(c => Canales.IndexOf(c) < 0);
+        if (Canales.Count + newCanales > MaxCanales)
+        {
+            return $"the day would hold more than {MaxCanales} canales";
+        }
+
+        var newTipificaciones = batch.Tipificaciones.Select(t => Utf8Text.NormalizeKey(t)).Distinct(StringComparer.Ordinal).Count(t => Tipificaciones.IndexOf(t) < 0);
+        if (Tipificaciones.Count + newTipificaciones > MaxTipificaciones)
+        {
+            return $"the day would hold more than {MaxTipificaciones} tipificaciones";
+        }
+
+        var bound = _absSaldoBound;
+        foreach (var cents in batch.SaldoCents)
+        {
+            bound = SaturatingAdd(bound, cents == long.MinValue ? long.MaxValue : Math.Abs(cents));
+        }
+
+        return bound == long.MaxValue ? "the day's saldo sums would leave the exact range of 64-bit cents" : null;
     }
 
     /// <summary>Records the hours an ejecutivo worked this day; a later jornada replaces an earlier one.</summary>
@@ -213,7 +258,7 @@ public sealed partial class MetricTable
         }
 
         _cells.EnsureCapacity(_cells.Count + delta.CellCount);
-        _pairs.EnsureCapacity(_pairs.Count + delta.PairCount);
+        _pairs.EnsureCapacity(_pairs.LoggedCount + delta.PairCount);
         var ejMap = Remap(delta.Ejecutivos, Ejecutivos);
         var caMap = Remap(delta.Canales, Canales);
         var tipMap = Remap(delta.Tipificaciones, Tipificaciones);
@@ -224,6 +269,7 @@ public sealed partial class MetricTable
             ref var entry = ref _cells.GetOrAdd(PackKey(ejMap[ej], hora, caMap[ca], tipMap[tip], tramo));
             entry.Count = checked(entry.Count + source.Count);
             entry.SaldoCents = checked(entry.SaldoCents + source.SaldoCents);
+            _absSaldoBound = SaturatingAdd(_absSaldoBound, Math.Abs(source.SaldoCents));
             cellMap[source.Cell] = entry.Cell;
             changedCells?.Add(entry.Cell);
         }
@@ -364,6 +410,8 @@ public sealed partial class MetricTable
 
         return buffer.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(value, buffer));
     }
+
+    private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
     private static int[] MapStrings(string[] values, Utf8StringPool pool, int limit)
     {

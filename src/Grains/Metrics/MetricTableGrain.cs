@@ -39,6 +39,11 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
         Check(batch);
         using var timer = PulsoMetrics.BatchApplySeconds.NewTimer();
         var delta = new DayDelta(batch.ToGestionBatch(), batch.JornadaEjecutivos.Zip(batch.JornadaCents).ToList());
+        if (_table.CheckCanAccept(delta.Gestiones!) is { } refusal)
+        {
+            throw new ArgumentException($"batch {batch.BatchId}: {refusal}");
+        }
+
         var payload = DayDeltaCodec.Encode(delta);
         var appended = await journal.AppendAsync(_key, batch.BatchId, _version, payload);
         if (appended.Status == AppendStatus.Conflict)
@@ -53,13 +58,29 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
         {
             case AppendStatus.Duplicate:
                 PulsoMetrics.Batches.WithLabels(_tenant, "duplicate").Inc();
+                if (appended.Sequence > _version)
+                {
+                    // Stored by another activation (a failover race) after we loaded: catch up before answering.
+                    await LoadAsync(CancellationToken.None);
+                }
+
                 return new ApplyResult(_version, Duplicate: true, ChangedCells: 0, Rows: 0);
             case AppendStatus.Conflict:
                 throw new InvalidOperationException($"metric table {_key}: concurrent writer, batch {batch.BatchId} not applied; retry");
         }
 
         var changed = new List<int>();
-        _table.ApplyDelta(delta, changed);
+        try
+        {
+            _table.ApplyDelta(delta, changed);
+        }
+        catch
+        {
+            // Stored but not applied here: this activation's table is no longer what the journal says.
+            DeactivateOnIdle();
+            throw;
+        }
+
         _version = appended.Sequence;
         _deltaBytes += payload.Length;
         PulsoMetrics.Batches.WithLabels(_tenant, "applied").Inc();
@@ -133,6 +154,15 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
             throw new ArgumentException($"batch {batch.BatchId} is for {batch.Day:yyyy-MM-dd}, this table is {_key}");
         }
 
+        if (batch.Ejecutivos is null || batch.Canales is null || batch.Tipificaciones is null || batch.Documentos is null
+            || batch.Hora is null || batch.Ejecutivo is null || batch.Canal is null || batch.Tipificacion is null || batch.Tramo is null
+            || batch.SaldoCents is null || batch.Documento is null || batch.JornadaEjecutivos is null || batch.JornadaCents is null
+            || batch.Ejecutivos.Any(v => v is null) || batch.Canales.Any(v => v is null) || batch.Tipificaciones.Any(v => v is null)
+            || batch.Documentos.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException($"batch {batch.BatchId}: a column or dictionary is missing, or a documento is empty");
+        }
+
         if (string.IsNullOrWhiteSpace(batch.BatchId) || batch.BatchId.Length > 200)
         {
             throw new ArgumentException("batch id must be 1 to 200 characters");
@@ -149,7 +179,7 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
         {
             if ((uint)batch.Ejecutivo[i] >= (uint)batch.Ejecutivos.Length || (uint)batch.Canal[i] >= (uint)batch.Canales.Length
                 || (uint)batch.Tipificacion[i] >= (uint)batch.Tipificaciones.Length || (uint)batch.Documento[i] >= (uint)batch.Documentos.Length
-                || batch.Hora[i] > 23 || batch.Tramo[i] > 5 || Math.Abs(batch.SaldoCents[i]) > Ingestion.GestionRules.MaxAbsCents)
+                || batch.Hora[i] > 23 || batch.Tramo[i] > 5 || batch.SaldoCents[i] is < -Ingestion.GestionRules.MaxAbsCents or > Ingestion.GestionRules.MaxAbsCents)
             {
                 throw new ArgumentException($"batch {batch.BatchId}: row {i} is out of range");
             }
