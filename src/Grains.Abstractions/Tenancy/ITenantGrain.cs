@@ -24,6 +24,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("UpdateSettings")]
     Task<IReadOnlyList<string>> UpdateSettings(TenantSettings settings);
 
+    /// <summary>The tenant's current local day (its time zone, daylight saving included).</summary>
+    [Alias("Today"), ReadOnly]
+    Task<DateOnly> Today();
+
     [Alias("GetHomologation"), ReadOnly]
     Task<IReadOnlyList<HomologationRuleContract>> GetHomologation();
 

@@ -48,7 +48,7 @@ public sealed class SimulatorSource(string tenant, TimeZoneInfo zone, TimeProvid
 
     public double LagSeconds(string? watermark) => Parse(watermark) is { } at ? Math.Max(0, (LocalNow() - at).TotalSeconds) : 0;
 
-    private DateTime LocalNow() => TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone).DateTime;
+    private DateTime LocalNow() => Tenancy.TenantClock.LocalNow(zone, time);
 
     private static string Format(DateTime at) => at.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
 

@@ -19,7 +19,7 @@ public sealed class TenantState
 }
 
 /// <summary>A tenant's settings and homologation (key: the tenant id).</summary>
-public sealed class TenantGrain([PersistentState("tenant", "pulso")] IPersistentState<TenantState> state) : Grain, ITenantGrain
+public sealed class TenantGrain([PersistentState("tenant", "pulso")] IPersistentState<TenantState> state, TimeProvider time) : Grain, ITenantGrain
 {
     public async Task<bool> Create(TenantSettings settings)
     {
@@ -54,6 +54,12 @@ public sealed class TenantGrain([PersistentState("tenant", "pulso")] IPersistent
         }
 
         return problems;
+    }
+
+    public Task<DateOnly> Today()
+    {
+        RequireExists();
+        return Task.FromResult(TenantClock.Today(TenantClock.Zone(state.State.Settings!.TimeZone), time));
     }
 
     public Task<IReadOnlyList<HomologationRuleContract>> GetHomologation() =>
