@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Prometheus;
 using Pulso.Gateway.Auth;
 using Pulso.Gateway.Snapshots;
+using Pulso.Gateway.Tenancy;
 
 namespace Pulso.Gateway.Hosting;
 
@@ -31,7 +32,7 @@ public static class GatewayExtensions
         app.UseAuthorization();
         app.MapGet("/healthz", () => Results.Text("ok")).WithName("Liveness");
         app.MapMetrics("/metrics");
-        app.MapGroup("/api/v1/tenants").MapSnapshotApi();
+        app.MapGroup("/api/v1/tenants").MapSnapshotApi().MapTenantApi();
         return app;
     }
 }

@@ -36,6 +36,7 @@ public sealed class TenantGrain([PersistentState("tenant", "pulso")] IPersistent
 
         state.State.Settings = settings;
         await state.WriteStateAsync();
+        await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).Add(this.GetPrimaryKeyString());
         return true;
     }
 
@@ -82,6 +83,7 @@ public sealed class TenantGrain([PersistentState("tenant", "pulso")] IPersistent
     {
         await state.ClearStateAsync();
         state.State = new TenantState();
+        await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).Remove(this.GetPrimaryKeyString());
     }
 
     private void RequireExists()
