@@ -1,9 +1,11 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -30,6 +32,7 @@ public sealed class SigningKeyProvider
 
 public static class AuthExtensions
 {
+    public const string PulsoScheme = "Pulso";
     public const string TenantClaim = "tenant";
     public const string RoleClaim = "role";
 
@@ -40,7 +43,13 @@ public static class AuthExtensions
             .Validate(o => o.SigningKey is null || Encoding.UTF8.GetByteCount(o.SigningKey) >= 32, $"{JwtOptions.Section}:SigningKey must be at least 32 bytes of UTF-8")
             .ValidateOnStart();
         builder.Services.AddSingleton<SigningKeyProvider>();
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // People send bearer tokens, machines X-Api-Key: one policy scheme picks the handler per request.
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddAuthentication(PulsoScheme)
+            .AddPolicyScheme(PulsoScheme, "JWT or API key", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.Header) ? ApiKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<JwtOptions>, SigningKeyProvider>((bearer, jwt, keys) =>
             {
