@@ -2,8 +2,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Prometheus;
+using Pulso.Gateway.Health;
+using Scalar.AspNetCore;
 using Pulso.Gateway.Auth;
+using Pulso.Gateway.Ingest;
 using Pulso.Gateway.Snapshots;
 using Pulso.Gateway.Tenancy;
 
@@ -16,10 +20,13 @@ public static class GatewayExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddPulsoAuth();
+        builder.AddPulsoIngest();
 
         // Only the pulso_* series and the process basics: the default runtime gauges fail promtool's lint.
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true, SuppressProcessMetrics = false, SuppressDebugMetrics = true });
         builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi("v1");
+        builder.Services.AddHealthChecks().AddCheck<ClusterReadiness>("cluster", tags: ["ready"]);
         return builder;
     }
 
@@ -30,9 +37,13 @@ public static class GatewayExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapGet("/healthz", () => Results.Text("ok")).WithName("Liveness");
+        app.MapGet("/healthz", () => Results.Text("ok")).WithName("Liveness").ExcludeFromDescription();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Pulso API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapMetrics("/metrics");
-        app.MapGroup("/api/v1/tenants").MapSnapshotApi().MapTenantApi();
+        app.MapGroup("/api/v1/tenants").MapSnapshotApi().MapTenantApi().MapApiKeyApi();
+        app.MapGroup("/api/v1/tenants").MapIngestApi();
         return app;
     }
 }

@@ -31,6 +31,9 @@ public static partial class GrainKeys
         return $"{RequireTenant(tenant)}/{source}";
     }
 
+    /// <summary>The tenant's push ingest grain: <c>tenant/push</c>.</summary>
+    public static string Ingest(string tenant) => $"{RequireTenant(tenant)}/push";
+
     /// <summary>Splits a day key back into its tenant and day.</summary>
     public static (string Tenant, DateOnly Day) ParseDay(string key)
     {

@@ -31,8 +31,10 @@ public sealed class CsvReader : IDisposable
     private bool _bomChecked;
 
     /// <summary>Reads records from <paramref name="stream"/>.</summary>
-    public CsvReader(Stream stream, string sourceName, bool leaveOpen = false, int bufferSize = DefaultBufferSize)
+    public CsvReader(Stream stream, string sourceName, bool leaveOpen = false, int bufferSize = DefaultBufferSize, long firstLine = 1)
     {
+        _nextLine = firstLine;
+        _bomChecked = firstLine != 1;
         _stream = stream;
         SourceName = sourceName;
         _leaveOpen = leaveOpen;

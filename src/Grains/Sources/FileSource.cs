@@ -24,19 +24,25 @@ public sealed class FileSource(string tenant, string folder) : IGestionSource
         }
 
         var mark = Watermark.Parse(watermark);
+        var pending = new List<(string Path, string Hash)>();
         foreach (var path in Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal))
         {
             var hash = await HashAsync(path, ct);
-            if (mark.Done.Contains(hash))
+            if (!mark.Done.Contains(hash))
             {
-                continue;
+                pending.Add((path, hash));
             }
-
-            var offset = mark.Current == hash ? mark.Offset : 0;
-            return ReadPage(path, hash, offset, pageSize, mark);
         }
 
-        return null;
+        // The file in progress first, whatever arrived meanwhile: the watermark holds one position at a time.
+        var current = pending.FindIndex(p => p.Hash == mark.Current);
+        if (current >= 0)
+        {
+            var (path, hash) = pending[current];
+            return ReadPage(path, hash, mark.Offset, mark.Line, pageSize, mark);
+        }
+
+        return pending.Count > 0 ? ReadPage(pending[0].Path, pending[0].Hash, 0, 0, pageSize, mark) : null;
     }
 
     public double LagSeconds(string? watermark)
@@ -55,7 +61,7 @@ public sealed class FileSource(string tenant, string folder) : IGestionSource
         return Math.Max(0, (DateTime.UtcNow - pending).TotalSeconds);
     }
 
-    private SourcePage ReadPage(string path, string hash, long offset, int pageSize, Watermark mark)
+    private SourcePage ReadPage(string path, string hash, long offset, long line, int pageSize, Watermark mark)
     {
         var name = Path.GetFileName(path);
         using var stream = File.OpenRead(path);
@@ -68,8 +74,9 @@ public sealed class FileSource(string tenant, string folder) : IGestionSource
         var columns = Enumerable.Range(0, header.FieldCount).Select(i => Encoding.UTF8.GetString(header.Field(i)).Trim()).ToList();
         var isJornadas = columns.Contains("horas_trabajadas");
         var start = Math.Max(offset, header.Position);
+        var firstLine = offset > 0 && line > 0 ? line : header.NextLine;
         stream.Position = start;
-        using var reader = new CsvReader(stream, name, leaveOpen: true);
+        using var reader = new CsvReader(stream, name, leaveOpen: true, firstLine: firstLine);
         var schema = CsvSchema.FromHeader(columns, isJornadas ? JornadaCsv.RequiredColumns : GestionCsv.RequiredColumns, name);
         var builder = new GestionBatchBuilder();
         var jornadas = new List<Jornada>();
@@ -111,11 +118,12 @@ public sealed class FileSource(string tenant, string folder) : IGestionSource
         }
 
         var end = start + reader.Position;
+        var nextLine = reader.NextLine;
         var more = reader.Read();
         var pageId = $"file:{hash}:{start.ToString(CultureInfo.InvariantCulture)}";
         var page = !more
             ? Finished(hash, start, mark, builder, jornadas, rejects, rows, others)
-            : new SourcePage(pageId, mark.At(hash, end).ToString(), builder.Build(), jornadas, rejects, rows, others, More: true, LagSeconds: 0);
+            : new SourcePage(pageId, mark.At(hash, end, nextLine).ToString(), builder.Build(), jornadas, rejects, rows, others, More: true, LagSeconds: 0);
         return page with { JornadasRejected = badJornadas };
     }
 
@@ -138,14 +146,15 @@ public sealed class FileSource(string tenant, string folder) : IGestionSource
         return hash;
     }
 
-    /// <summary><c>done=h1,h2;at=h3:offset</c>.</summary>
-    private sealed record Watermark(HashSet<string> Done, string? Current, long Offset)
+    /// <summary><c>done=h1,h2;at=h3:offset:line</c>.</summary>
+    private sealed record Watermark(HashSet<string> Done, string? Current, long Offset, long Line)
     {
         public static Watermark Parse(string? text)
         {
             var done = new HashSet<string>(StringComparer.Ordinal);
             string? current = null;
             long offset = 0;
+            long line = 0;
             foreach (var part in (text ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
             {
                 if (part.StartsWith("done=", StringComparison.Ordinal))
@@ -154,20 +163,22 @@ public sealed class FileSource(string tenant, string folder) : IGestionSource
                 }
                 else if (part.StartsWith("at=", StringComparison.Ordinal))
                 {
-                    var colon = part.LastIndexOf(':');
-                    current = part[3..colon];
-                    offset = long.Parse(part[(colon + 1)..], CultureInfo.InvariantCulture);
+                    var fields = part[3..].Split(':');
+                    current = fields[0];
+                    offset = long.Parse(fields[1], CultureInfo.InvariantCulture);
+                    line = fields.Length > 2 ? long.Parse(fields[2], CultureInfo.InvariantCulture) : 0;
                 }
             }
 
-            return new Watermark(done, current, offset);
+            return new Watermark(done, current, offset, line);
         }
 
-        public Watermark At(string hash, long offset) => this with { Current = hash, Offset = offset };
+        public Watermark At(string hash, long offset, long line) => this with { Current = hash, Offset = offset, Line = line };
 
-        public Watermark Complete(string hash) => new([.. Done, hash], null, 0);
+        public Watermark Complete(string hash) => new([.. Done, hash], null, 0, 0);
 
         public override string ToString() =>
-            $"done={string.Join(',', Done.Order(StringComparer.Ordinal))}" + (Current is null ? string.Empty : $";at={Current}:{Offset.ToString(CultureInfo.InvariantCulture)}");
+            $"done={string.Join(',', Done.Order(StringComparer.Ordinal))}"
+            + (Current is null ? string.Empty : $";at={Current}:{Offset.ToString(CultureInfo.InvariantCulture)}:{Line.ToString(CultureInfo.InvariantCulture)}");
     }
 }

@@ -27,7 +27,8 @@ public sealed class SimulatorSource(string tenant, TimeZoneInfo zone, TimeProvid
             return Task.FromResult<SourcePage?>(null);
         }
 
-        var seed = HashCode.Combine(tenant.GetHashCode(StringComparison.Ordinal), from.Ticks);
+        // A stable seed (string.GetHashCode changes per process): a page read again after a restart is the same page.
+        var seed = (int)System.IO.Hashing.XxHash32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes($"{tenant}|{from.Ticks}"));
         var simulator = new GestionSimulator(seed);
         var count = Math.Min(pageSize, simulator.RateAt(from, s_step.TotalSeconds));
         var batch = simulator.Next(from, count);

@@ -36,6 +36,14 @@ public sealed class SourceState
 
     [Id(7)]
     public long Batches { get; set; }
+
+    /// <summary>
+    /// Rows of the page being handed off, recorded before the hand-off: a page replayed after a crash is read with
+    /// exactly this size, so it covers the same rows (and carries the same batch ids) even if the configured page
+    /// size changed meanwhile. Zero when no page is in flight.
+    /// </summary>
+    [Id(8)]
+    public int InFlightRows { get; set; }
 }
 
 /// <summary>
@@ -80,6 +88,7 @@ public sealed partial class SourceGrain(
             if (changed)
             {
                 state.State.Watermark = null; // another source: start from its beginning
+                state.State.InFlightRows = 0;
             }
 
             _source = null;
@@ -162,11 +171,18 @@ public sealed partial class SourceGrain(
             _source ??= await CreateSourceAsync(config);
             for (var pages = 0; pages < MaxPagesPerTick; pages++)
             {
-                var page = await _source.ReadAsync(state.State.Watermark, config.PageSize, ct);
+                var replaying = state.State.InFlightRows > 0;
+                var page = await _source.ReadAsync(state.State.Watermark, replaying ? state.State.InFlightRows : config.PageSize, ct);
                 if (page is null)
                 {
                     _lag = _source.LagSeconds(state.State.Watermark);
                     break;
+                }
+
+                if (!replaying && page.Rows > 0)
+                {
+                    state.State.InFlightRows = (int)page.Rows;
+                    await state.WriteStateAsync(CancellationToken.None);
                 }
 
                 await HandOffAsync(page);
@@ -206,6 +222,7 @@ public sealed partial class SourceGrain(
         await Task.WhenAll(sends);
         var s = state.State;
         s.Watermark = page.NextWatermark;
+        s.InFlightRows = 0;
         s.Rows += page.Rows;
         s.Accepted += page.Gestiones.Count + page.Jornadas.Count;
         s.Batches += sends.Count;
@@ -268,7 +285,7 @@ public sealed partial class SourceGrain(
             problems.Add("location (a folder) is required for a file source");
         }
 
-        if (config.PollIntervalSeconds is < 0.1 or > 86_400)
+        if (!double.IsFinite(config.PollIntervalSeconds) || config.PollIntervalSeconds is < 0.1 or > 86_400)
         {
             problems.Add("pollIntervalSeconds must be between 0.1 and 86400");
         }

@@ -1,0 +1,161 @@
+using System.Security.Cryptography;
+using System.Text;
+using Pulso.Grains.Abstractions.Ingestion;
+using Pulso.Grains.Abstractions.Metrics;
+using Pulso.Grains.Abstractions.Tenancy;
+using Pulso.Grains.Observability;
+using Pulso.Grains.Persistence;
+
+namespace Pulso.Grains.Ingestion;
+
+/// <summary>An idempotency key's first push: which route, the body's SHA-256, the answer given and when.</summary>
+[GenerateSerializer, Alias("pulso.IdempotencyRecord")]
+public sealed class IdempotencyRecord
+{
+    [Id(0)]
+    public string Kind { get; set; } = string.Empty;
+
+    [Id(1)]
+    public byte[] BodyHash { get; set; } = [];
+
+    [Id(2)]
+    public IngestAnswer Answer { get; set; } = new(0, new Dictionary<string, long>());
+
+    [Id(3)]
+    public DateTimeOffset At { get; set; }
+}
+
+/// <summary>What an ingest grain persists (Orleans binary serializer).</summary>
+[GenerateSerializer, Alias("pulso.IngestState")]
+public sealed class IngestState
+{
+    public const int CurrentFormat = 1;
+
+    [Id(0)]
+    public int FormatVersion { get; set; } = CurrentFormat;
+
+    [Id(1)]
+    public Dictionary<string, IdempotencyRecord> Keys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Rejected rows, oldest first, at most <see cref="IngestGrain.QuarantineCapacity"/>.</summary>
+    [Id(2)]
+    public List<QuarantinedRow> Quarantine { get; set; } = [];
+
+    [Id(3)]
+    public long Pushes { get; set; }
+}
+
+/// <summary>
+/// A tenant's push ingest. A push's day batches are named after its idempotency key (or a fresh id) and the day,
+/// applied, and only then is the key's answer recorded and persisted: a crash in between leaves the key unknown,
+/// the client's retry applies the same batch ids again, and the day tables drop what they already have.
+/// </summary>
+public sealed class IngestGrain(
+    [PersistentState("ingest", "pulso")] IPersistentState<IngestState> state,
+    TimeProvider time) : Grain, IIngestGrain
+{
+    /// <summary>Rejected rows kept per tenant; older ones make room for newer ones.</summary>
+    public const int QuarantineCapacity = 10_000;
+
+    /// <summary>How long an idempotency key is remembered.</summary>
+    public static readonly TimeSpan KeyLifetime = TimeSpan.FromHours(24);
+
+    private string _tenant = string.Empty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _tenant = GrainKeys.TenantOf(this.GetPrimaryKeyString());
+        if (state.State.FormatVersion > IngestState.CurrentFormat)
+        {
+            throw new UnsupportedFormatVersionException("ingest state", state.State.FormatVersion, IngestState.CurrentFormat);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<IngestOutcome> Push(IngestPush push)
+    {
+        ArgumentNullException.ThrowIfNull(push);
+        var now = time.GetUtcNow();
+        var s = state.State;
+        var pruned = Prune(now);
+        if (push.IdempotencyKey is { } key && s.Keys.TryGetValue(key, out var first))
+        {
+            if (pruned)
+            {
+                await state.WriteStateAsync();
+            }
+
+            var same = first.Kind == push.Kind && first.BodyHash.AsSpan().SequenceEqual(push.BodyHash);
+            return new IngestOutcome(same ? IngestStatus.Replayed : IngestStatus.KeyConflict, first.Answer);
+        }
+
+        var prefix = BatchPrefix(push.Kind, push.IdempotencyKey);
+        var applies = push.Batches.Select(b =>
+            GrainFactory.GetGrain<IMetricTableGrain>(GrainKeys.Day(_tenant, b.Day))
+                .Apply(b with { BatchId = $"{prefix}/{b.Day:yyyy-MM-dd}" }));
+        await Task.WhenAll(applies);
+
+        if (push.IdempotencyKey is { } newKey)
+        {
+            s.Keys[newKey] = new IdempotencyRecord { Kind = push.Kind, BodyHash = push.BodyHash, Answer = push.Answer, At = now };
+        }
+
+        Quarantine(push.Rejects, now);
+        s.Pushes++;
+        await state.WriteStateAsync();
+        if (push.Kind == "gestiones")
+        {
+            foreach (var (reason, count) in push.Answer.Rejected)
+            {
+                if (count > 0)
+                {
+                    PulsoMetrics.IngestRejects.WithLabels(_tenant, reason).Inc(count);
+                }
+            }
+        }
+
+        return new IngestOutcome(IngestStatus.Applied, push.Answer);
+    }
+
+    public Task<IReadOnlyList<QuarantinedRow>> GetRejects(int limit)
+    {
+        var rows = state.State.Quarantine;
+        var take = Math.Clamp(limit, 0, rows.Count);
+        IReadOnlyList<QuarantinedRow> newest = [.. Enumerable.Range(1, take).Select(i => rows[rows.Count - i])];
+        return Task.FromResult(newest);
+    }
+
+    /// <summary>
+    /// The batch id stem of a push: the key's hash (bounded, and free of separators whatever the key holds) or a
+    /// fresh id without a key, so that only a retry with the same key can name the same batches.
+    /// </summary>
+    private static string BatchPrefix(string kind, string? key) =>
+        key is null
+            ? $"push/{kind}/once-{Guid.NewGuid():N}"
+            : $"push/{kind}/key-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32]}";
+
+    private bool Prune(DateTimeOffset now)
+    {
+        var expired = state.State.Keys.Where(k => now - k.Value.At >= KeyLifetime).Select(k => k.Key).ToList();
+        foreach (var key in expired)
+        {
+            state.State.Keys.Remove(key);
+        }
+
+        return expired.Count > 0;
+    }
+
+    private void Quarantine(QuarantinedRow[] rows, DateTimeOffset now)
+    {
+        var quarantine = state.State.Quarantine;
+        var incoming = rows.Length > QuarantineCapacity ? rows[^QuarantineCapacity..] : rows;
+        var overflow = quarantine.Count + incoming.Length - QuarantineCapacity;
+        if (overflow > 0)
+        {
+            quarantine.RemoveRange(0, overflow);
+        }
+
+        quarantine.AddRange(incoming.Select(r => r with { ReceivedAt = now }));
+    }
+}
