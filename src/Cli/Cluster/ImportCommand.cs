@@ -20,7 +20,7 @@ namespace Pulso.Cli.Cluster;
 internal static class ImportCommand
 {
     /// <summary>File rows per batch: fixed, because batch identities depend on it.</summary>
-    private const int RowsPerBatch = 50_000;
+    private const int RowsPerBatch = 200_000;
 
     public static Command Create()
     {
@@ -168,7 +168,7 @@ internal static class ImportCommand
     /// <summary>Sends day batches with bounded concurrency, retrying each with the same identity until a deadline.</summary>
     private sealed class Importer(IClusterClient client, Dictionary<string, List<HomologationRule>> homologation, TimeSpan retryFor, TextWriter stderr) : IDisposable
     {
-        private readonly SemaphoreSlim _inFlight = new(8);
+        private readonly SemaphoreSlim _inFlight = new(16);
         private readonly List<Task> _pending = [];
         private readonly HashSet<string> _tenants = new(StringComparer.Ordinal);
         private long _batches;
