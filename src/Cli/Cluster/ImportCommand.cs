@@ -117,11 +117,12 @@ internal static class ImportCommand
                         await importer.SendAsync($"g-{fileHash}-{batchIndex++}", builders, ct);
                         builders = new Dictionary<string, GestionBatchBuilder>(StringComparer.Ordinal);
                         rowsInBatch = 0;
-                        if (clock.ElapsedMilliseconds - lastReport > 1000)
-                        {
-                            lastReport = clock.ElapsedMilliseconds;
-                            stderr.WriteLine($"pulso import: {reader.Position * 100 / Math.Max(1, total)}% ({rows:N0} rows, {rows / Math.Max(0.001, clock.Elapsed.TotalSeconds):N0} rows/s)");
-                        }
+                    }
+
+                    if ((rows & 0x3FFF) == 0 && clock.ElapsedMilliseconds - lastReport > 500)
+                    {
+                        lastReport = clock.ElapsedMilliseconds;
+                        stderr.WriteLine($"pulso import: {reader.Position * 100 / Math.Max(1, total)}% ({rows:N0} rows read, {rows / Math.Max(0.001, clock.Elapsed.TotalSeconds):N0} rows/s)");
                     }
                 }
 

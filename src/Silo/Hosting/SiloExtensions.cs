@@ -38,7 +38,8 @@ public static class SiloExtensions
         {
             var redis = ConfigurationOptions.Parse(storage.ConnectionString!);
             builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
-            builder.Services.AddSingleton<IMetricJournal>(sp => new RedisMetricJournal(sp.GetRequiredService<IConnectionMultiplexer>()));
+            // Journals of different services sharing one Redis never mix: the service id is part of every key.
+            builder.Services.AddSingleton<IMetricJournal>(sp => new RedisMetricJournal(sp.GetRequiredService<IConnectionMultiplexer>(), $"pulso:{cluster.ServiceId}:journal:"));
         }
         else
         {
