@@ -42,7 +42,7 @@ public static class GatewayExtensions
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Pulso API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapMetrics("/metrics");
-        app.MapGroup("/api/v1/tenants").MapSnapshotApi().MapTenantApi().MapApiKeyApi();
+        app.MapGroup("/api/v1/tenants").MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi();
         app.MapGroup("/api/v1/tenants").MapIngestApi();
         return app;
     }

@@ -18,5 +18,8 @@ internal sealed class IngestThrottle : IDisposable
     /// <summary>A lease to dispose when the push is done; <see cref="RateLimitLease.IsAcquired"/> false when the tenant is at its limit.</summary>
     public RateLimitLease TryEnter(string tenant) => _limiter.AttemptAcquire(tenant);
 
+    /// <summary>Permits a tenant has left right now (for readiness of tests and diagnostics).</summary>
+    public long Available(string tenant) => _limiter.GetStatistics(tenant)?.CurrentAvailablePermits ?? -1;
+
     public void Dispose() => _limiter.Dispose();
 }
