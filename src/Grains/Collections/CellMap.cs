@@ -26,7 +26,6 @@ internal sealed class CellMap
     public const int Partitions = 1 << PartitionBits;
     private const long Empty = -1;
     private readonly CellEntry[][] _slots = new CellEntry[Partitions][];
-    private readonly int[] _shift = new int[Partitions];
     private readonly int[] _used = new int[Partitions];
     private readonly int[] _growAt = new int[Partitions];
     private long[] _keys;
@@ -34,7 +33,7 @@ internal sealed class CellMap
 
     public CellMap(int capacity)
     {
-        var size = HashSizing.TableSize(Math.Max(8, capacity / Partitions));
+        var size = SizeFor(Math.Max(8, capacity / Partitions));
         for (var p = 0; p < Partitions; p++)
         {
             Allocate(p, size);
@@ -60,8 +59,11 @@ internal sealed class CellMap
         var hash = (ulong)key * HashSizing.Golden;
         var p = (int)(hash >> (64 - PartitionBits));
         var slots = _slots[p];
-        var mask = slots.Length - 1;
-        var slot = (int)((hash << PartitionBits) >> _shift[p]);
+        var size = slots.Length;
+
+        // Tables of any size (not only powers of two, which would waste up to half of them):
+        // the next 32 bits of the hash scaled to the size.
+        var slot = (int)(((hash >> (32 - PartitionBits)) & 0xFFFFFFFFUL) * (ulong)size >> 32);
         while (true)
         {
             ref var entry = ref slots[slot];
@@ -74,7 +76,7 @@ internal sealed class CellMap
             {
                 if (_used[p] >= _growAt[p])
                 {
-                    Grow(p, slots.Length * 2);
+                    Grow(p, size * 2);
                     return ref GetOrAdd(key);
                 }
 
@@ -90,19 +92,22 @@ internal sealed class CellMap
                 return ref entry;
             }
 
-            slot = (slot + 1) & mask;
+            if (++slot == size)
+            {
+                slot = 0;
+            }
         }
     }
 
     /// <summary>Makes room for <paramref name="count"/> cells in all (hashing spreads them evenly, with a margin).</summary>
     public void EnsureCapacity(int count)
     {
-        var perPartition = (count / Partitions) + (count / (Partitions * 4)) + 8;
+        var perPartition = (count / Partitions) + (count / (Partitions * 8)) + 8;
         for (var p = 0; p < Partitions; p++)
         {
             if (perPartition > _growAt[p])
             {
-                Grow(p, HashSizing.TableSize(perPartition));
+                Grow(p, SizeFor(perPartition));
             }
         }
 
@@ -112,13 +117,14 @@ internal sealed class CellMap
         }
     }
 
+    /// <summary>Slots for <paramref name="entries"/> at a load of at most 3/4.</summary>
+    private static int SizeFor(int entries) => checked((int)Math.Max(16, ((long)entries * 4 / 3) + 1));
+
     private void Grow(int p, int size)
     {
         var old = _slots[p];
         Allocate(p, size);
         var slots = _slots[p];
-        var mask = size - 1;
-        var shift = _shift[p];
         foreach (ref readonly var entry in old.AsSpan())
         {
             if (entry.Key == Empty)
@@ -126,22 +132,17 @@ internal sealed class CellMap
                 continue;
             }
 
-            var slot = (int)((((ulong)entry.Key * HashSizing.Golden) << PartitionBits) >> shift);
+            var hash = (ulong)entry.Key * HashSizing.Golden;
+            var slot = (int)(((hash >> (32 - PartitionBits)) & 0xFFFFFFFFUL) * (ulong)size >> 32);
             while (slots[slot].Key != Empty)
             {
-                slot = (slot + 1) & mask;
+                if (++slot == size)
+                {
+                    slot = 0;
+                }
             }
 
             slots[slot] = entry;
-        }
-
-        _used[p] = 0;
-        foreach (ref readonly var entry in slots.AsSpan())
-        {
-            if (entry.Key != Empty)
-            {
-                _used[p]++;
-            }
         }
     }
 
@@ -150,8 +151,7 @@ internal sealed class CellMap
         var slots = GC.AllocateUninitializedArray<CellEntry>(size);
         slots.AsSpan().Fill(new CellEntry { Key = Empty });
         _slots[p] = slots;
-        _shift[p] = 64 - BitOperations.Log2((uint)size);
-        _growAt[p] = HashSizing.GrowThreshold(size);
+        _growAt[p] = size * 3 / 4;
     }
 
     /// <summary>Walks the occupied slots of every partition.</summary>
