@@ -455,6 +455,17 @@ async function runImport(runDir, r, ports) {
     Object.assign(res, { import_rows: n(summary[1]), import_inproc_s: Number(summary[2]), accepted: n(summary[3]), rejected: n(summary[4]), day_batches: n(summary[5]), duplicates: n(summary[6]) });
   }
   res.import_retries = (t.stderr.match(/\(retrying\)/g) ?? []).length;
+  // Progress lines carry rows so far and the running mean rate, so each one's time since the reading
+  // started is rows ÷ rate; the rate between the first and the last line leaves out the warm-up.
+  const progress = [...t.stderr.matchAll(/pulso import: \d+% \(([\d,]+) rows[^,]*, ([\d,]+) rows\/s\)/g)]
+    .map((m) => ({ rows: Number(m[1].replaceAll(",", "")), rate: Number(m[2].replaceAll(",", "")) }))
+    .filter((p) => p.rate > 0)
+    .map((p) => ({ rows: p.rows, at: p.rows / p.rate }));
+  if (progress.length >= 2) {
+    const [a, b] = [progress[0], progress[progress.length - 1]];
+    res.first_progress_s = a.at;
+    res.steady_rows_per_s = b.at > a.at ? (b.rows - a.rows) / (b.at - a.at) : null;
+  }
 
   // (c) time to queryable: poll one tenant's totals until they equal the reference
   const polls = [];
@@ -577,6 +588,8 @@ md.push(`| import / compute (target ≥ 0.3, goal 0.6) | ${fx(ratioOfMedians)} |
 md.push(`| compute wall s | ${col3(C.map((x) => x.wall))} |`);
 md.push(`| import wall s | ${col3(I.map((x) => x.wall))} |`);
 md.push(`| import in-process s (its own summary) | ${col3(I.map((x) => x.import_inproc_s))} |`);
+md.push(`| import rows/s after warm-up (between its first and last progress lines) | ${colRate(I.map((x) => x.steady_rows_per_s))} |`);
+md.push(`| import: reading started → first progress line s | ${col3(I.map((x) => x.first_progress_s))} |`);
 md.push(`| compute CPU s (user+sys) | ${col3(C.map((x) => x.cpu))} |`);
 md.push(`| importer CPU s (user+sys) | ${col3(I.map((x) => x.importer_cpu))} |`);
 md.push(`| silo CPU s during the import | ${col3(I.map((x) => x.silo_cpu))} |`);
