@@ -12,15 +12,13 @@ internal sealed class LongIntMap
 {
     private const long Empty = -1;
     private Entry[] _slots;
-    private int _shift;
     private int _count;
     private int _growAt;
 
     public LongIntMap(int capacity = 16)
     {
-        var size = HashSizing.TableSize(capacity);
+        var size = HashSizing.ExactSize(capacity);
         _slots = NewSlots(size);
-        _shift = 64 - BitOperations.Log2((uint)size);
         _growAt = HashSizing.GrowThreshold(size);
     }
 
@@ -31,8 +29,8 @@ internal sealed class LongIntMap
     public int GetOrAdd(long key, int valueIfAbsent)
     {
         var slots = _slots;
-        var mask = slots.Length - 1;
-        var slot = (int)(((ulong)key * HashSizing.Golden) >> _shift);
+        var size = slots.Length;
+        var slot = HashSizing.SlotOf(key, size);
         while (true)
         {
             ref var entry = ref slots[slot];
@@ -55,7 +53,10 @@ internal sealed class LongIntMap
                 return valueIfAbsent;
             }
 
-            slot = (slot + 1) & mask;
+            if (++slot == size)
+            {
+                slot = 0;
+            }
         }
     }
 
@@ -63,8 +64,8 @@ internal sealed class LongIntMap
     public bool TryGetValue(long key, out int value)
     {
         var slots = _slots;
-        var mask = slots.Length - 1;
-        var slot = (int)(((ulong)key * HashSizing.Golden) >> _shift);
+        var size = slots.Length;
+        var slot = HashSizing.SlotOf(key, size);
         while (true)
         {
             ref var entry = ref slots[slot];
@@ -80,7 +81,10 @@ internal sealed class LongIntMap
                 return false;
             }
 
-            slot = (slot + 1) & mask;
+            if (++slot == size)
+            {
+                slot = 0;
+            }
         }
     }
 
@@ -89,7 +93,7 @@ internal sealed class LongIntMap
     {
         if (count > _growAt)
         {
-            Grow(HashSizing.TableSize(count));
+            Grow(HashSizing.ExactSize(count));
         }
     }
 
@@ -99,9 +103,7 @@ internal sealed class LongIntMap
     {
         var old = _slots;
         _slots = NewSlots(size);
-        _shift = 64 - BitOperations.Log2((uint)size);
         _growAt = HashSizing.GrowThreshold(size);
-        var mask = size - 1;
         foreach (var entry in old)
         {
             if (entry.Key == Empty)
@@ -109,10 +111,13 @@ internal sealed class LongIntMap
                 continue;
             }
 
-            var slot = (int)(((ulong)entry.Key * HashSizing.Golden) >> _shift);
+            var slot = HashSizing.SlotOf(entry.Key, size);
             while (_slots[slot].Key != Empty)
             {
-                slot = (slot + 1) & mask;
+                if (++slot == size)
+                {
+                    slot = 0;
+                }
             }
 
             _slots[slot] = entry;
@@ -297,4 +302,11 @@ internal static class HashSizing
 
     // Load factor 0.7: linear probing stays short.
     public static int GrowThreshold(int size) => (int)(size * 0.7);
+
+    /// <summary>Slots for <paramref name="capacity"/> entries below the growth load, any size (not a power of two).</summary>
+    public static int ExactSize(int capacity) => checked((int)Math.Max(16, ((long)capacity * 10 / 7) + 2));
+
+    /// <summary>A slot in a table of any size: the top 32 bits of the key's Fibonacci hash scaled to the size.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static int SlotOf(long key, int size) => (int)((((ulong)key * Golden) >> 32) * (ulong)size >> 32);
 }

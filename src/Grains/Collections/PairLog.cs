@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -12,7 +13,6 @@ namespace Pulso.Grains.Collections;
 internal sealed class PairLog
 {
     private long[] _items;
-    private long[] _scratch = [];
     private int _count;
     private int _unique; // items[0.._unique) are sorted and distinct
 
@@ -73,12 +73,10 @@ internal sealed class PairLog
         }
 
         var items = _items.AsSpan(0, _count);
-        if (_scratch.Length < _count)
-        {
-            _scratch = GC.AllocateUninitializedArray<long>(_items.Length);
-        }
-
-        RadixSort.SortSplitKeys(items, _scratch.AsSpan(0, _count));
+        // The sort buffer is only needed during the sort: borrowed, not kept per table.
+        var scratch = ArrayPool<long>.Shared.Rent(_count);
+        RadixSort.SortSplitKeys(items, scratch.AsSpan(0, _count));
+        ArrayPool<long>.Shared.Return(scratch);
         var n = 0;
         for (var i = 0; i < items.Length; i++)
         {
