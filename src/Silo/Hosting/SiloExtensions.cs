@@ -28,6 +28,11 @@ public static class SiloExtensions
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(cluster.ShutdownTimeoutSeconds));
         builder.Services.TryAddSingleton(TimeProvider.System);
 
+        // Grain turns await Redis and PostgreSQL; on a one- or two-core node the default minimum of one worker per
+        // core makes bursts of activations queue behind the pool's slow thread injection.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), Math.Max(io, 16));
+
         if (cluster.IsAdoNet)
         {
             // Registered before Orleans so the membership schema exists when the silo joins.
@@ -38,6 +43,10 @@ public static class SiloExtensions
         {
             var redis = ConfigurationOptions.Parse(storage.ConnectionString!);
             builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+
+            // Connect at start-up, on the host's thread: created lazily, the synchronous connect ran inside the
+            // first grain activations and starved the thread pool of a small silo for seconds.
+            builder.Services.AddHostedService(sp => new RedisWarmUp(sp.GetRequiredService<IConnectionMultiplexer>()));
             // Journals of different services sharing one Redis never mix: the service id is part of every key.
             builder.Services.AddSingleton<IMetricJournal>(sp => new RedisMetricJournal(sp.GetRequiredService<IConnectionMultiplexer>(), $"pulso:{cluster.ServiceId}:journal:"));
         }
@@ -130,6 +139,15 @@ public static class SiloExtensions
             throw new OptionsValidationException("Pulso", typeof(PulsoClusterOptions), problems);
         }
     }
+}
+
+/// <summary>Resolves the Redis connection while the host starts (its constructor argument does the work).</summary>
+internal sealed class RedisWarmUp(IConnectionMultiplexer connection) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        connection.IsConnected ? Task.CompletedTask : throw new InvalidOperationException($"Redis is not reachable ({connection.GetStatus()})");
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Applies the project's PostgreSQL membership schema before the silo joins.</summary>
