@@ -53,45 +53,18 @@ public static class GestionCsv
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryAccept(CsvReader reader, in Columns c, scoped ref FechaCache fechas, out GestionRecord record, out RejectReason reason)
     {
-        record = default;
-        if (!GestionRules.TryParseFecha(Utf8Text.Trim(reader.Field(c.Fecha)), ref fechas, out var day, out var hour))
-        {
-            reason = RejectReason.FechaInvalida;
-            return false;
-        }
-
-        var documento = Utf8Text.Trim(reader.Field(c.Documento));
-        if (documento.IsEmpty)
-        {
-            reason = RejectReason.DocumentoVacio;
-            return false;
-        }
-
-        if (!GestionRules.TryParseCents(Utf8Text.Trim(reader.Field(c.Saldo)), out var cents))
-        {
-            reason = RejectReason.SaldoInvalido;
-            return false;
-        }
-
-        if (!GestionRules.TryParseDiasMora(Utf8Text.Trim(reader.Field(c.DiasMora)), out var dias))
-        {
-            reason = RejectReason.DiasMoraInvalido;
-            return false;
-        }
-
-        reason = default;
-        record = new GestionRecord
+        // One implementation of the checks for every input format: the CSV record's fields as spans.
+        var fields = new GestionFields
         {
             Cliente = reader.Field(c.Cliente),
+            Fecha = reader.Field(c.Fecha),
+            Documento = reader.Field(c.Documento),
             Ejecutivo = reader.Field(c.Ejecutivo),
-            Canal = reader.Field(c.Canal),
             Tipificacion = reader.Field(c.Tipificacion),
-            Documento = documento,
-            DayNumber = day,
-            Hora = hour,
-            SaldoCents = cents,
-            Tramo = Metrics.TramoMora.Of(dias),
+            Saldo = reader.Field(c.Saldo),
+            DiasMora = reader.Field(c.DiasMora),
+            Canal = reader.Field(c.Canal),
         };
-        return true;
+        return fields.TryAccept(ref fechas, out record, out reason);
     }
 }
