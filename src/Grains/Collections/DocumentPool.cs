@@ -60,10 +60,10 @@ internal sealed class DocumentPool
     /// Numeric keys are inserted in the order of their hash's top bits, which is the order of their slots,
     /// so the inserts sweep the table once instead of jumping around it.
     /// </summary>
-    public void GetOrAddMany(IReadOnlyList<string> documentos, Span<int> ids)
+    public void GetOrAddMany(ReadOnlySpan<string> documentos, Span<int> ids)
     {
         const int OrderBits = 6; // 64 groups: see Group
-        var n = documentos.Count;
+        var n = documentos.Length;
         var keys = ArrayPool<long>.Shared.Rent(n);
         var order = ArrayPool<int>.Shared.Rent(n);
         // Group 0: non-numeric documentos; group 1 + b: numeric keys whose hash starts with b.
