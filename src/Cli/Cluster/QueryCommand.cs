@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Text;
 using Pulso.Grains.Abstractions.Metrics;
-using Pulso.Grains.Csv;
 using Pulso.Grains.Metrics;
 using Pulso.Grains.Output;
 
@@ -64,30 +62,6 @@ internal static class QueryCommand
 
     private static string[] Split(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static Dictionary<string, string[]> Filters(string[] filters)
-    {
-        var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        foreach (var filter in filters)
-        {
-            var colon = filter.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0)
-            {
-                throw new ArgumentException($"--filter '{filter}' must be dimension:value1,value2");
-            }
-
-            var dimension = filter[..colon].Trim();
-            if (!result.TryAdd(dimension, Values(filter[(colon + 1)..])))
-            {
-                throw new ArgumentException($"--filter names dimension '{dimension}' twice");
-            }
-        }
-
-        return result;
-    }
-
-    private static string[] Values(string text)
-    {
-        using var reader = new CsvReader(new MemoryStream(Encoding.UTF8.GetBytes(text)), "--filter");
-        return reader.Read() ? Enumerable.Range(0, reader.FieldCount).Select(i => Encoding.UTF8.GetString(reader.Field(i))).ToArray() : [];
-    }
+    private static Dictionary<string, string[]> Filters(string[] filters) =>
+        FilterText.TryParse(filters, out var result, out var error) ? result : throw new ArgumentException($"--{error}");
 }

@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Pulso.Grains.Abstractions.Metrics;
-using Pulso.Grains.Csv;
+using Pulso.Grains.Metrics;
 
 namespace Pulso.Gateway.Snapshots;
 
@@ -24,30 +23,9 @@ public static class SnapshotRequest
             return false;
         }
 
-        var filters = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        foreach (var filter in query["filter"])
+        if (!FilterText.TryParse(query["filter"], out var filters, out error))
         {
-            var colon = filter?.IndexOf(':', StringComparison.Ordinal) ?? -1;
-            if (colon <= 0)
-            {
-                error = $"filter '{filter}' must be dimension:value1,value2";
-                return false;
-            }
-
-            var dimension = filter![..colon].Trim();
-            if (filters.ContainsKey(dimension))
-            {
-                error = $"filter names dimension '{dimension}' twice";
-                return false;
-            }
-
-            if (!TryValues(filter[(colon + 1)..], out var values, out error))
-            {
-                error = $"filter '{dimension}': {error}";
-                return false;
-            }
-
-            filters[dimension] = values;
+            return false;
         }
 
         result = new MetricQueryContract(from, to, List(query["groupBy"]), List(query["metrics"]), filters);
@@ -77,34 +55,4 @@ public static class SnapshotRequest
 
     private static string[] List(Microsoft.Extensions.Primitives.StringValues values) =>
         values.SelectMany(v => (v ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
-
-    /// <summary>The values of a filter are one RFC 4180 record: a value with a comma is quoted.</summary>
-    private static bool TryValues(string text, out string[] values, out string error)
-    {
-        values = [];
-        error = string.Empty;
-        try
-        {
-            using var reader = new CsvReader(new MemoryStream(Encoding.UTF8.GetBytes(text)), "filter");
-            if (!reader.Read())
-            {
-                error = "no values";
-                return false;
-            }
-
-            values = Enumerable.Range(0, reader.FieldCount).Select(i => Encoding.UTF8.GetString(reader.Field(i))).ToArray();
-            if (reader.Read())
-            {
-                error = "values must be on one line";
-                return false;
-            }
-
-            return true;
-        }
-        catch (CsvFormatException e)
-        {
-            error = e.Message.Replace("filter: line 1: ", string.Empty, StringComparison.Ordinal);
-            return false;
-        }
-    }
 }

@@ -49,32 +49,14 @@ public static class JornadaCsv
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(schema);
-        int cliente = schema["cliente"], ejecutivo = schema["ejecutivo"], fecha = schema["fecha"], horas = schema["horas_trabajadas"];
-        jornada = null!;
-        if (!GestionRules.TryParseDate(Utf8Text.Trim(reader.Field(fecha)), out var day))
+        // One implementation of the checks for every input format: the CSV record's fields as spans.
+        var fields = new JornadaFields
         {
-            reason = JornadaRejectReason.FechaInvalida;
-            return false;
-        }
-
-        if (!GestionRules.TryParseCents(Utf8Text.Trim(reader.Field(horas)), out var cents) || cents < 0)
-        {
-            reason = JornadaRejectReason.HorasInvalidas;
-            return false;
-        }
-
-        if (Utf8Text.Trim(reader.Field(ejecutivo)).IsEmpty)
-        {
-            reason = JornadaRejectReason.EjecutivoVacio;
-            return false;
-        }
-
-        reason = default;
-        jornada = new Jornada(
-            Encoding.UTF8.GetString(reader.Field(cliente)),
-            Encoding.UTF8.GetString(reader.Field(ejecutivo)),
-            DateOnly.FromDayNumber(day),
-            cents);
-        return true;
+            Cliente = reader.Field(schema["cliente"]),
+            Ejecutivo = reader.Field(schema["ejecutivo"]),
+            Fecha = reader.Field(schema["fecha"]),
+            HorasTrabajadas = reader.Field(schema["horas_trabajadas"]),
+        };
+        return fields.TryParse(out jornada, out reason);
     }
 }
