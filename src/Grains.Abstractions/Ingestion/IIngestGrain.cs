@@ -21,4 +21,8 @@ public interface IIngestGrain : IGrainWithStringKey
     /// <summary>The most recent rejected rows, newest first, at most <paramref name="limit"/> (the quarantine keeps 10,000).</summary>
     [Alias("GetRejects"), ReadOnly]
     Task<IReadOnlyList<QuarantinedRow>> GetRejects(int limit);
+
+    /// <summary>Forgets the idempotency keys and the quarantine (tenant deletion).</summary>
+    [Alias("Purge")]
+    Task Purge();
 }

@@ -26,6 +26,10 @@ public interface IMetricTableGrain : IGrainWithStringKey
     /// <summary>The table encoded (versioned binary format), for queries that merge days (distinct debtors across days).</summary>
     [Alias("GetSnapshot"), ReadOnly]
     Task<TableSnapshot> GetSnapshot();
+
+    /// <summary>Deletes the day's journal (its figures and batch ids) and deactivates: retention and tenant deletion.</summary>
+    [Alias("Purge")]
+    Task Purge();
 }
 
 /// <summary>An encoded day table and its version.</summary>

@@ -46,6 +46,17 @@ public static partial class GrainKeys
         return (RequireTenant(key[..slash]), day);
     }
 
+    /// <summary>The tenant and day of a day key; false for any other key.</summary>
+    public static bool TryParseDay(string key, out string tenant, out DateOnly day)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        tenant = slash < 0 ? string.Empty : key[..slash];
+        day = default;
+        return slash > 0 && IsTenantId(tenant)
+            && DateOnly.TryParseExact(key.AsSpan(slash + 1), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day);
+    }
+
     /// <summary>The tenant part of any key.</summary>
     public static string TenantOf(string key)
     {

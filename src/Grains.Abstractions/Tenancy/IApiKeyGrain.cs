@@ -23,6 +23,10 @@ public interface IApiKeyGrain : IGrainWithStringKey
     /// <summary>The role of the key with this id and secret hash, or null.</summary>
     [Alias("Validate"), ReadOnly]
     Task<string?> Validate(string id, string secretSha256);
+
+    /// <summary>Revokes every key (tenant deletion).</summary>
+    [Alias("Purge")]
+    Task Purge();
 }
 
 [GenerateSerializer, Immutable, Alias("pulso.ApiKeyInfo")]

@@ -35,6 +35,14 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("SetHomologation")]
     Task<IReadOnlyList<string>> SetHomologation(IReadOnlyList<HomologationRuleContract> rules);
 
+    /// <summary>
+    /// Deletes the tenant: its day tables, idempotency keys and quarantine, API keys, audit log, then its settings.
+    /// Resumed by the retention reminder if interrupted.
+    /// </summary>
     [Alias("Delete")]
     Task Delete();
+
+    /// <summary>Purges the day tables older than the last <c>retentionDays</c> days (the reminder does this hourly); the days purged.</summary>
+    [Alias("EnforceRetention")]
+    Task<IReadOnlyList<DateOnly>> EnforceRetention();
 }

@@ -73,6 +73,12 @@ public sealed class IngestGrain(
         return Task.CompletedTask;
     }
 
+    public async Task Purge()
+    {
+        await state.ClearStateAsync();
+        state.State = new IngestState();
+    }
+
     public async Task<IngestOutcome> Push(IngestPush push)
     {
         ArgumentNullException.ThrowIfNull(push);

@@ -106,6 +106,16 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
 
     public Task<TableSnapshot> GetSnapshot() => Task.FromResult(new TableSnapshot(MetricTableCodec.Encode(_table), _version));
 
+    public async Task Purge()
+    {
+        await journal.DeleteAsync(_key);
+        _table = new MetricTable(_day);
+        _version = 0;
+        _deltaBytes = 0;
+        _snapshotBytes = 0;
+        DeactivateOnIdle();
+    }
+
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (_deltaBytes > 0 && reason.ReasonCode is DeactivationReasonCode.ShuttingDown or DeactivationReasonCode.ActivationIdle)

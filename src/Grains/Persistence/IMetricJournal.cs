@@ -35,4 +35,10 @@ public interface IMetricJournal
 
     /// <summary>Removes the journal with its snapshot, entries and batch ids.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The keys of the journals that exist and start with <paramref name="keyPrefix"/> (e.g. <c>tenant/</c> for a
+    /// tenant's day tables), in no particular order. A scan, for maintenance (retention, deletion), not for queries.
+    /// </summary>
+    Task<IReadOnlyList<string>> ListKeysAsync(string keyPrefix, CancellationToken cancellationToken = default);
 }

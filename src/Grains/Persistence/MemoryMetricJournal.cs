@@ -112,6 +112,13 @@ public sealed class MemoryMetricJournal : IMetricJournal
         return Task.CompletedTask;
     }
 
+    public Task<IReadOnlyList<string>> ListKeysAsync(string keyPrefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyPrefix);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IReadOnlyList<string>>(_journals.Keys.Where(k => k.StartsWith(keyPrefix, StringComparison.Ordinal)).ToList());
+    }
+
     private sealed class Journal
     {
         public List<JournalEntry> Entries { get; } = [];

@@ -155,6 +155,26 @@ public sealed class RedisMetricJournal : IMetricJournal
         await EvaluateAsync(DeleteScript, key, [], cancellationToken);
     }
 
+    public async Task<IReadOnlyList<string>> ListKeysAsync(string keyPrefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyPrefix);
+        JournalArguments.CheckKey(keyPrefix);
+        // Every journal has its meta hash (written by the first append); SCAN it on each primary, glob characters escaped.
+        var pattern = $"{Glob(_prefix)}{{{Glob(keyPrefix)}*}}:meta";
+        var root = _prefix.Length + 1;
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var server in _database.Multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+        {
+            await foreach (var redisKey in server.KeysAsync(_database.Database, pattern, pageSize: 1000).WithCancellation(cancellationToken))
+            {
+                var text = redisKey.ToString();
+                keys.Add(text[root..^"}:meta".Length]);
+            }
+        }
+
+        return [.. keys];
+    }
+
     /// <summary>The Redis keys of journal <paramref name="key"/>: meta, entries, batches, snapshot.</summary>
     internal RedisKey[] KeysOf(string key)
     {
@@ -166,6 +186,22 @@ public sealed class RedisMetricJournal : IMetricJournal
     {
         cancellationToken.ThrowIfCancellationRequested();
         return _database.ScriptEvaluateAsync(script, KeysOf(key), arguments).WaitAsync(cancellationToken);
+    }
+
+    private static string Glob(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\')
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(c);
+        }
+
+        return escaped.ToString();
     }
 
     private static JournalEntry ReadEntry(string key, long sequence, byte[] element)

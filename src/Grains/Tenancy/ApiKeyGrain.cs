@@ -76,6 +76,12 @@ public sealed class ApiKeyGrain([PersistentState("apikeys", "pulso")] IPersisten
         return Task.FromResult<string?>(null);
     }
 
+    public async Task Purge()
+    {
+        await state.ClearStateAsync();
+        state.State = new ApiKeyState();
+    }
+
     /// <summary>The stored form of a secret.</summary>
     public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 }

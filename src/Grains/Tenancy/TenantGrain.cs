@@ -1,5 +1,9 @@
+using Microsoft.Extensions.Logging;
+using Pulso.Grains.Abstractions.Ingestion;
+using Pulso.Grains.Abstractions.Metrics;
 using Pulso.Grains.Abstractions.Tenancy;
 using Pulso.Grains.Metrics;
+using Pulso.Grains.Persistence;
 
 namespace Pulso.Grains.Tenancy;
 
@@ -16,11 +20,36 @@ public sealed class TenantState
 
     [Id(2)]
     public List<HomologationRuleContract> Homologation { get; set; } = [];
+
+    /// <summary>A deletion began and has not finished: the tenant no longer exists for callers; the reminder resumes it.</summary>
+    [Id(3)]
+    public bool Deleting { get; set; }
 }
 
-/// <summary>A tenant's settings and homologation (key: the tenant id).</summary>
-public sealed class TenantGrain([PersistentState("tenant", "pulso")] IPersistentState<TenantState> state, TimeProvider time) : Grain, ITenantGrain
+/// <summary>
+/// A tenant's settings and homologation (key: the tenant id). It owns the tenant's lifecycle: a reminder purges the
+/// days older than <c>retentionDays</c>, and deletion removes every grain's data of the tenant before the settings.
+/// </summary>
+public sealed partial class TenantGrain(
+    [PersistentState("tenant", "pulso")] IPersistentState<TenantState> state,
+    IMetricJournal journal,
+    TimeProvider time,
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain, IRemindable
 {
+    /// <summary>The reminder that enforces retention (and finishes an interrupted deletion).</summary>
+    public const string RetentionReminder = "retention";
+
+    /// <summary>How often retention is checked; reminders cannot tick faster than a minute, days change once a day.</summary>
+    public static readonly TimeSpan RetentionPeriod = TimeSpan.FromHours(1);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Settings is not null && await this.GetReminder(RetentionReminder, cancellationToken) is null)
+        {
+            await RegisterRetentionAsync();
+        }
+    }
+
     public async Task<bool> Create(TenantSettings settings)
     {
         if (state.State.Settings is not null)
@@ -37,12 +66,13 @@ public sealed class TenantGrain([PersistentState("tenant", "pulso")] IPersistent
         state.State.Settings = settings;
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).Add(this.GetPrimaryKeyString());
+        await RegisterRetentionAsync();
         return true;
     }
 
-    public Task<bool> Exists() => Task.FromResult(state.State.Settings is not null);
+    public Task<bool> Exists() => Task.FromResult(state.State.Settings is not null && !state.State.Deleting);
 
-    public Task<TenantSettings?> GetSettings() => Task.FromResult(state.State.Settings);
+    public Task<TenantSettings?> GetSettings() => Task.FromResult(state.State.Deleting ? null : state.State.Settings);
 
     public async Task<IReadOnlyList<string>> UpdateSettings(TenantSettings settings)
     {
@@ -81,14 +111,100 @@ public sealed class TenantGrain([PersistentState("tenant", "pulso")] IPersistent
 
     public async Task Delete()
     {
+        if (state.State.Settings is null)
+        {
+            return;
+        }
+
+        var tenant = this.GetPrimaryKeyString();
+        if (!state.State.Deleting)
+        {
+            // Marked first: from here on the tenant does not exist for callers, and a crash is finished by the reminder.
+            state.State.Deleting = true;
+            await state.WriteStateAsync();
+        }
+
+        await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).Remove(tenant);
+        var days = await PurgeDaysAsync(static _ => true);
+        await GrainFactory.GetGrain<IIngestGrain>(GrainKeys.Ingest(tenant)).Purge();
+        await GrainFactory.GetGrain<IApiKeyGrain>(tenant).Purge();
+        await GrainFactory.GetGrain<IAuditGrain>(tenant).Purge();
+        if (await this.GetReminder(RetentionReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
         await state.ClearStateAsync();
         state.State = new TenantState();
-        await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).Remove(this.GetPrimaryKeyString());
+        LogDeleted(logger, tenant, days);
     }
+
+    public async Task<IReadOnlyList<DateOnly>> EnforceRetention()
+    {
+        RequireExists();
+        var settings = state.State.Settings!;
+        var today = TenantClock.Today(TenantClock.Zone(settings.TimeZone), time);
+        var oldestKept = today.AddDays(1 - settings.RetentionDays);
+        var tenant = this.GetPrimaryKeyString();
+        var purged = await PurgeDaysAsync(day => day < oldestKept);
+        if (purged.Count > 0)
+        {
+            LogRetention(logger, tenant, purged, oldestKept);
+        }
+
+        return purged;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != RetentionReminder)
+        {
+            return;
+        }
+
+        if (state.State.Deleting)
+        {
+            await Delete();
+        }
+        else if (state.State.Settings is not null)
+        {
+            await EnforceRetention();
+        }
+    }
+
+    /// <summary>Purges the tenant's day tables whose day matches; the days purged, in order.</summary>
+    private async Task<List<DateOnly>> PurgeDaysAsync(Func<DateOnly, bool> purge)
+    {
+        var tenant = this.GetPrimaryKeyString();
+        var days = new List<DateOnly>();
+        foreach (var key in await journal.ListKeysAsync($"{tenant}/"))
+        {
+            if (GrainKeys.TryParseDay(key, out var owner, out var day) && owner == tenant && purge(day))
+            {
+                days.Add(day);
+            }
+        }
+
+        days.Sort();
+        foreach (var chunk in days.Chunk(32))
+        {
+            await Task.WhenAll(chunk.Select(d => GrainFactory.GetGrain<IMetricTableGrain>(GrainKeys.Day(tenant, d)).Purge()));
+        }
+
+        return days;
+    }
+
+    private Task<IGrainReminder> RegisterRetentionAsync() => this.RegisterOrUpdateReminder(RetentionReminder, TimeSpan.FromMinutes(1), RetentionPeriod);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {Tenant} deleted with the day tables {Days}")]
+    private static partial void LogDeleted(ILogger logger, string tenant, List<DateOnly> days);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {Tenant}: retention purged the day tables {Days}, older than {OldestKept}")]
+    private static partial void LogRetention(ILogger logger, string tenant, List<DateOnly> days, DateOnly oldestKept);
 
     private void RequireExists()
     {
-        if (state.State.Settings is null)
+        if (state.State.Settings is null || state.State.Deleting)
         {
             throw new KeyNotFoundException($"tenant '{this.GetPrimaryKeyString()}' does not exist");
         }

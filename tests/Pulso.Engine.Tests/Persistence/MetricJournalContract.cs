@@ -267,6 +267,26 @@ public abstract class MetricJournalContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListingFindsTheJournalsUnderAPrefixAndNoOthers()
+    {
+        var tenant = $"tenant-{Guid.NewGuid():N}";
+        string[] days = [$"{tenant}/2026-01-05", $"{tenant}/2026-01-06", $"{tenant}/2026-02-01"];
+        var neighbour = $"{tenant}x/2026-01-05";
+        foreach (var key in days.Append(neighbour))
+        {
+            _keys.Add(key);
+            await Journal.AppendAsync(key, "a", 0, Payload(1, 10));
+        }
+
+        await Journal.CompactAsync(days[1], 1, Payload(2, 10));
+        Assert.Equal(days, (await Journal.ListKeysAsync($"{tenant}/")).Order(StringComparer.Ordinal));
+        Assert.Empty(await Journal.ListKeysAsync($"{tenant}/*"));
+
+        await Journal.DeleteAsync(days[0]);
+        Assert.Equal(days[1..], (await Journal.ListKeysAsync($"{tenant}/")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task CancelledCallDoesNotStart()
     {
         var journal = Journal;

@@ -57,6 +57,8 @@ internal sealed class CountingMetricJournal(IMetricJournal inner) : IMetricJourn
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
 
+    public Task<IReadOnlyList<string>> ListKeysAsync(string keyPrefix, CancellationToken cancellationToken = default) => inner.ListKeysAsync(keyPrefix, cancellationToken);
+
     private Counters For(string key) => _counters.GetOrAdd(key, static _ => new Counters());
 
     private sealed class Counters
