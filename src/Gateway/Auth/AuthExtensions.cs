@@ -26,6 +26,20 @@ public sealed class SigningKeyProvider
 
     public SymmetricSecurityKey Key { get; }
 
+    /// <summary>The keys a token may be signed with at <paramref name="now"/>: the current one and the previous ones still accepted.</summary>
+    public IEnumerable<SecurityKey> ValidationKeys(JwtOptions options, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        yield return Key;
+        foreach (var previous in options.PreviousKeys)
+        {
+            if (previous.AcceptUntil > now)
+            {
+                yield return new SymmetricSecurityKey(Encoding.UTF8.GetBytes(previous.Key));
+            }
+        }
+    }
+
     /// <summary>True when no key was configured and this one lives only as long as the process.</summary>
     public bool IsGenerated { get; }
 }
@@ -41,6 +55,8 @@ public static class AuthExtensions
         builder.Services.AddOptions<JwtOptions>()
             .BindConfiguration(JwtOptions.Section)
             .Validate(o => o.SigningKey is null || Encoding.UTF8.GetByteCount(o.SigningKey) >= 32, $"{JwtOptions.Section}:SigningKey must be at least 32 bytes of UTF-8")
+            .Validate(o => o.PreviousKeys.All(k => Encoding.UTF8.GetByteCount(k.Key) >= 32), $"{JwtOptions.Section}:PreviousKeys:n:Key must be at least 32 bytes of UTF-8")
+            .Validate(o => o.PreviousKeys.All(k => k.AcceptUntil != default), $"{JwtOptions.Section}:PreviousKeys:n:AcceptUntil is required (an ISO 8601 instant)")
             .ValidateOnStart();
         builder.Services.AddSingleton<SigningKeyProvider>();
         // People send bearer tokens, machines X-Api-Key: one policy scheme picks the handler per request.
@@ -51,7 +67,7 @@ public static class AuthExtensions
             .AddJwtBearer()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<JwtOptions>, SigningKeyProvider>((bearer, jwt, keys) =>
+            .Configure<IOptions<JwtOptions>, SigningKeyProvider, TimeProvider>((bearer, jwt, keys, time) =>
             {
                 var o = jwt.Value;
                 bearer.MapInboundClaims = false;
@@ -69,7 +85,8 @@ public static class AuthExtensions
                 }
                 else
                 {
-                    bearer.TokenValidationParameters.IssuerSigningKey = keys.Key;
+                    // Resolved per token, so a previous key stops validating at its AcceptUntil without a restart.
+                    bearer.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, _, _) => keys.ValidationKeys(o, time.GetUtcNow());
                 }
 
                 // SignalR sends the token in the query string; it is read here and never logged.

@@ -16,4 +16,19 @@ public sealed class JwtOptions
     public string? Authority { get; set; }
 
     public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>
+    /// Keys replaced by <see cref="SigningKey"/> that still validate tokens until their <see cref="PreviousKey.AcceptUntil"/>
+    /// (<c>Pulso:Auth:Jwt:PreviousKeys:0:Key</c>, <c>…:0:AcceptUntil</c>): a rotation does not log everyone out at once.
+    /// New tokens are signed with <see cref="SigningKey"/> only. An OIDC authority rotates through its JWKS instead.
+    /// </summary>
+    public List<PreviousKey> PreviousKeys { get; set; } = [];
+}
+
+/// <summary>A retired HS256 key and the instant after which tokens signed with it are refused.</summary>
+public sealed class PreviousKey
+{
+    public string Key { get; set; } = string.Empty;
+
+    public DateTimeOffset AcceptUntil { get; set; }
 }

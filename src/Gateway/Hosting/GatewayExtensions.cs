@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -8,6 +10,7 @@ using Pulso.Gateway.Health;
 using Scalar.AspNetCore;
 using Pulso.Gateway.Auth;
 using Pulso.Gateway.Ingest;
+using Pulso.Gateway.Limits;
 using Pulso.Gateway.Snapshots;
 using Pulso.Gateway.Tenancy;
 
@@ -21,6 +24,10 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddPulsoAuth();
         builder.AddPulsoIngest();
+        builder.AddPulsoLimits();
+        builder.Services.AddExceptionHandler<BadRequestProblems>();
+        // Kestrel binds its endpoints from configuration but not its limits: Kestrel:Limits:* are bound here.
+        builder.Services.Configure<KestrelServerOptions>(o => builder.Configuration.GetSection("Kestrel:Limits").Bind(o.Limits));
 
         // Only the pulso_* series and the process basics: the default runtime gauges fail promtool's lint.
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true, SuppressProcessMetrics = false, SuppressDebugMetrics = true });
@@ -37,13 +44,14 @@ public static class GatewayExtensions
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapGet("/healthz", () => Results.Text("ok")).WithName("Liveness").ExcludeFromDescription();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Pulso API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapMetrics("/metrics");
-        app.MapGroup("/api/v1/tenants").MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi();
-        app.MapGroup("/api/v1/tenants").MapIngestApi();
+        app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi().MapAuditApi();
+        app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapIngestApi();
         return app;
     }
 }

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 using Pulso.Gateway.Auth;
+using Pulso.Gateway.Limits;
 using Pulso.Grains.Abstractions.Metrics;
 
 namespace Pulso.Gateway.Snapshots;
@@ -20,7 +22,7 @@ internal static class SnapshotApi
         return tenants;
     }
 
-    private static async Task<IResult> GetSnapshot(string tenant, HttpContext context, IClusterClient cluster)
+    private static async Task<IResult> GetSnapshot(string tenant, HttpContext context, IClusterClient cluster, IOptions<QueryLimitOptions> limits)
     {
         var authorized = context.User.AuthorizedTenant(tenant);
         if (authorized is null)
@@ -44,6 +46,14 @@ internal static class SnapshotApi
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: error);
         }
 
+        var span = query.To.DayNumber - query.From.DayNumber + 1;
+        if (span > limits.Value.MaxRangeDays)
+        {
+            return Results.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                detail: $"from {query.From:yyyy-MM-dd} to {query.To:yyyy-MM-dd} spans {span} days, more than the {limits.Value.MaxRangeDays} of {QueryLimitOptions.Section}:MaxRangeDays");
+        }
+
         QueryResultContract result;
         try
         {
@@ -56,6 +66,13 @@ internal static class SnapshotApi
         catch (KeyNotFoundException)
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"no tenant '{tenant}'");
+        }
+
+        if (result.RowCount > limits.Value.MaxGroups)
+        {
+            return Results.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                detail: $"the answer has {result.RowCount} groups, more than the {limits.Value.MaxGroups} of {QueryLimitOptions.Section}:MaxGroups; narrow groupBy, the range or the filters");
         }
 
         var ct = context.RequestAborted;

@@ -14,9 +14,9 @@ internal static class ApiKeyApi
     public static RouteGroupBuilder MapApiKeyApi(this RouteGroupBuilder tenants)
     {
         tenants.MapGet("/{tenant}/apikeys", List).RequireAuthorization().WithName("ListApiKeys").WithSummary("The tenant's API keys (no secrets)");
-        tenants.MapPost("/{tenant}/apikeys", Create).RequireAuthorization().WithName("CreateApiKey")
+        tenants.MapPost("/{tenant}/apikeys", Create).RequireAuthorization().Audited("POST apikeys").WithName("CreateApiKey")
             .WithSummary("Create an API key { name, role: admin|viewer }; the key is in this answer only");
-        tenants.MapDelete("/{tenant}/apikeys/{id}", Revoke).RequireAuthorization().WithName("RevokeApiKey").WithSummary("Revoke an API key");
+        tenants.MapDelete("/{tenant}/apikeys/{id}", Revoke).RequireAuthorization().Audited("DELETE apikeys").WithName("RevokeApiKey").WithSummary("Revoke an API key");
         return tenants;
     }
 

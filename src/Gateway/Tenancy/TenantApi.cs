@@ -21,11 +21,11 @@ internal static class TenantApi
         tenants.MapGet("/", ListTenants).RequireAuthorization().WithName("ListTenants").WithSummary("Every tenant id (operator)");
         tenants.MapPost("/", CreateTenant).RequireAuthorization().WithName("CreateTenant").WithSummary("Create a tenant (operator): { tenant, displayName, timeZone, retentionDays, metrics }");
         tenants.MapGet("/{tenant}", GetTenant).RequireAuthorization().WithName("GetTenant").WithSummary("A tenant's settings");
-        tenants.MapPut("/{tenant}", PutTenant).RequireAuthorization().WithName("PutTenant").WithSummary("Replace a tenant's settings (admin)");
+        tenants.MapPut("/{tenant}", PutTenant).RequireAuthorization().Audited("PUT settings").WithName("PutTenant").WithSummary("Replace a tenant's settings (admin)");
         tenants.MapDelete("/{tenant}", DeleteTenant).RequireAuthorization().WithName("DeleteTenant").WithSummary("Delete a tenant (operator)");
         tenants.MapGet("/{tenant}/homologation", GetHomologation).RequireAuthorization().WithName("GetHomologation")
             .WithSummary("The homologation, and the unmapped raw tipificaciones seen in the last `days` days (default 30) with counts");
-        tenants.MapPut("/{tenant}/homologation", PutHomologation).RequireAuthorization().WithName("PutHomologation")
+        tenants.MapPut("/{tenant}/homologation", PutHomologation).RequireAuthorization().Audited("PUT homologation").WithName("PutHomologation")
             .WithSummary("Replace the homologation: text/csv (tipificacion,categoria,es_contacto,es_compromiso[,cliente]) or a JSON array");
         return tenants;
     }

@@ -15,8 +15,8 @@ namespace Pulso.Grains.Metrics;
 [StatelessWorker]
 public sealed class MetricQueryGrain : Grain, IMetricQueryGrain
 {
-    /// <summary>Longest range a query may span (days).</summary>
-    public const int MaxDays = 400;
+    /// <summary>Longest range a query may span (days): the longest retention. Gateways set a tighter, configurable bound.</summary>
+    public const int MaxDays = 3660;
 
     public async Task<QueryResultContract> Query(string tenant, MetricQueryContract query)
     {

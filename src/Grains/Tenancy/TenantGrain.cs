@@ -36,6 +36,9 @@ public sealed partial class TenantGrain(
     TimeProvider time,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain, IRemindable
 {
+    /// <summary>Longest display name, in UTF-16 code units.</summary>
+    public const int MaxDisplayNameLength = 200;
+
     /// <summary>The reminder that enforces retention (and finishes an interrupted deletion).</summary>
     public const string RetentionReminder = "retention";
 
@@ -216,6 +219,10 @@ public sealed partial class TenantGrain(
         if (string.IsNullOrWhiteSpace(settings.DisplayName))
         {
             problems.Add("displayName must not be empty");
+        }
+        else if (settings.DisplayName.Length > MaxDisplayNameLength)
+        {
+            problems.Add($"displayName is {settings.DisplayName.Length} characters; at most {MaxDisplayNameLength}");
         }
 
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(settings.TimeZone ?? string.Empty, out _))

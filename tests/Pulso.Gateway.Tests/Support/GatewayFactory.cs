@@ -14,16 +14,23 @@ namespace Pulso.Gateway.Tests.Support;
 /// The silo program (gateway co-hosted) in memory: its own Orleans ports, memory storage, no demo, a known
 /// signing key, and small ingest limits so that the limits can be reached quickly.
 /// </summary>
-public sealed class GatewayFactory : WebApplicationFactory<Program>
+public class GatewayFactory : WebApplicationFactory<Program>
 {
     public const long MaxBodyBytes = 8L << 20;
     public const int MaxRows = 5_000;
     public const int MaxConcurrent = 4;
     private const string SigningKey = "gateway-tests-signing-key-of-at-least-32-bytes";
+
+    /// <summary>A retired key still accepted (until 2100).</summary>
+    public const string PreviousKey = "gateway-tests-previous-key-still-accepted-for-a-while";
+
+    /// <summary>A retired key whose acceptance has ended.</summary>
+    public const string ExpiredKey = "gateway-tests-expired-key-no-longer-accepted-at-all";
     private static int s_tenants;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         var ports = FreePorts(2);
         builder.UseSetting("Pulso:Cluster:SiloPort", ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Pulso:Cluster:GatewayPort", ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -31,6 +38,10 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         builder.UseSetting("Pulso:Storage:Provider", "Memory");
         builder.UseSetting("Pulso:Demo:Enabled", "false");
         builder.UseSetting("Pulso:Auth:Jwt:SigningKey", SigningKey);
+        builder.UseSetting("Pulso:Auth:Jwt:PreviousKeys:0:Key", PreviousKey);
+        builder.UseSetting("Pulso:Auth:Jwt:PreviousKeys:0:AcceptUntil", "2100-01-01T00:00:00Z");
+        builder.UseSetting("Pulso:Auth:Jwt:PreviousKeys:1:Key", ExpiredKey);
+        builder.UseSetting("Pulso:Auth:Jwt:PreviousKeys:1:AcceptUntil", "2020-01-01T00:00:00Z");
         builder.UseSetting("Pulso:Ingest:MaxBodyBytes", MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Pulso:Ingest:MaxRows", MaxRows.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Pulso:Ingest:MaxConcurrentPerTenant", MaxConcurrent.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -61,7 +72,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     /// A client without credentials. No redirect handler: it would buffer every request body, and push bodies must
     /// stream (held in flight, or refused at the byte limit before they are all sent).
     /// </summary>
-    public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    public virtual HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
     private static int[] FreePorts(int count)
     {

@@ -110,12 +110,12 @@ public sealed class InvalidInputTests(GrainClusterFixture fixture)
     }
 
     [Fact]
-    public async Task QueryRangesLongerThan400DaysAreRefused()
+    public async Task QueriesBeyondTheGrainsBoundsAreRefused()
     {
         var tenant = await Tenants.CreateAsync(fixture.Client);
         var query = fixture.Client.GetGrain<IMetricQueryGrain>(0);
 
-        await Assert.ThrowsAsync<ArgumentException>(() => query.Query(tenant, Queries.Of(s_day, s_day.AddDays(400), [])));
+        await Assert.ThrowsAsync<ArgumentException>(() => query.Query(tenant, Queries.Of(s_day, s_day.AddDays(Pulso.Grains.Metrics.MetricQueryGrain.MaxDays), [])));
         await Assert.ThrowsAsync<ArgumentException>(() => query.Query(tenant, Queries.Of(s_day, s_day.AddDays(-1), [])));
         await Assert.ThrowsAsync<ArgumentException>(() => query.Query(tenant, Queries.Of(s_day, s_day, ["documento"])));
         await Assert.ThrowsAsync<ArgumentException>(() => query.Query(tenant, Queries.Of(s_day, s_day, ["dia", "dia"])));
