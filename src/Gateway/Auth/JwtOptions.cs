@@ -16,4 +16,10 @@ public sealed class JwtOptions
     public string? Authority { get; set; }
 
     public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>
+    /// True when tokens are checked against keys that outlive the process (a signing key or an authority); without
+    /// them each process signs with a key of its own, which no other process of a cluster accepts.
+    /// </summary>
+    public bool HasConfiguredKeys => !string.IsNullOrWhiteSpace(SigningKey) || !string.IsNullOrWhiteSpace(Authority);
 }
