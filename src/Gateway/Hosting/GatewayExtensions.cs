@@ -34,7 +34,7 @@ public static class GatewayExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(context => BodylessStatus(context.HttpContext));
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/healthz", () => Results.Text("ok")).WithName("Liveness").ExcludeFromDescription();
@@ -45,5 +45,20 @@ public static class GatewayExtensions
         app.MapGroup("/api/v1/tenants").MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi();
         app.MapGroup("/api/v1/tenants").MapIngestApi();
         return app;
+    }
+
+    // Answers without a body (a challenge, an unknown route) as problem+json whatever the Accept header asks for:
+    // the default page falls back to text/plain when a client accepts only text/csv or Arrow.
+    private static Task BodylessStatus(HttpContext context)
+    {
+        var status = context.Response.StatusCode;
+        var detail = status switch
+        {
+            StatusCodes.Status401Unauthorized => $"credentials are missing or not valid: send Authorization: Bearer <token> or {ApiKeyAuthenticationHandler.Header}",
+            StatusCodes.Status404NotFound => $"no route {context.Request.Path}",
+            StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}",
+            _ => null,
+        };
+        return TypedResults.Problem(statusCode: status, detail: detail).ExecuteAsync(context);
     }
 }
