@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +18,9 @@ namespace Pulso.Gateway.Hosting;
 /// <summary>Registration of the HTTP edge; co-hosted in a silo or in a process of its own with an Orleans client.</summary>
 public static class GatewayExtensions
 {
+    // The largest body of a route other than push ingest: a homologation of some hundred thousand rules.
+    private const long AdminBodyBytes = 8 << 20;
+
     public static IHostApplicationBuilder AddPulsoGateway(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -25,6 +30,9 @@ public static class GatewayExtensions
         // Only the pulso_* series and the process basics: the default runtime gauges fail promtool's lint.
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true, SuppressProcessMetrics = false, SuppressDebugMetrics = true });
         builder.Services.AddProblemDetails();
+        // Answers quote input back (a refused value in a detail, a key's name): HTML-sensitive characters are escaped,
+        // which the relaxed encoder ASP.NET Core uses by default does not do; other text stays as it is.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
         builder.Services.AddOpenApi("v1");
         builder.Services.AddHealthChecks().AddCheck<ClusterReadiness>("cluster", tags: ["ready"]);
         return builder;
@@ -42,7 +50,7 @@ public static class GatewayExtensions
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Pulso API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapMetrics("/metrics");
-        app.MapGroup("/api/v1/tenants").MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi();
+        app.MapGroup("/api/v1/tenants").WithBodyGuard(AdminBodyBytes).MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi();
         app.MapGroup("/api/v1/tenants").MapIngestApi();
         return app;
     }
