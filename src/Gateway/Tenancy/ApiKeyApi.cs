@@ -44,7 +44,7 @@ internal static class ApiKeyApi
         }
         catch (JsonException e)
         {
-            return TenantAccess.Invalid($"the body must be {{ \"name\", \"role\" }}: {e.Message}");
+            return TenantAccess.Invalid($"the body is not valid JSON of the form {{ \"name\", \"role\" }}: {e.Message}");
         }
 
         if (body?.Name is null || body.Role is null)
