@@ -233,7 +233,7 @@ public sealed class IsolationMatrixTests(GatewayFactory factory)
             var after = await FingerprintAsync(victim);
             if (after != before)
             {
-                return $"the other tenant changed:\n{Diff(before, after)}";
+                return $"the other tenant changed:\n{TenantPrint.Diff(before, after)}";
             }
         }
 
@@ -337,29 +337,14 @@ public sealed class IsolationMatrixTests(GatewayFactory factory)
         return new Victim(tenant, marker, id, key);
     }
 
-    /// <summary>Everything of the other tenant a request could change, read by an operator; and whether its key still works.</summary>
+    /// <summary>Everything of the other tenant a request could change, and whether its key still works.</summary>
     private async Task<string> FingerprintAsync(Victim victim)
     {
-        using var op = factory.Client("operaciones", "operator");
-        var metrics = string.Join(',', Pulso.Grains.Metrics.MetricCatalog.BuiltinNames.Append($"llamadas_{victim.Marker.ToLowerInvariant()}"));
-        var print = new StringBuilder();
-        foreach (var path in new[]
-        {
-            string.Empty,
-            "/homologation?days=400",
-            "/apikeys",
-            "/rejects?limit=10000",
-            $"/metrics?from=2025-03-01&to=2025-03-02&groupBy=dia,ejecutivo,tipificacion,categoria,canal&metrics={metrics}&format=csv",
-        })
-        {
-            using var response = await op.GetAsync($"/api/v1/tenants/{victim.Tenant}{path}");
-            print.Append(path).Append(' ').Append((int)response.StatusCode).Append(' ').AppendLine(await response.Content.ReadAsStringAsync());
-        }
-
+        var print = await TenantPrint.OfAsync(factory, victim.Tenant, $"llamadas_{victim.Marker.ToLowerInvariant()}");
         using var machine = factory.Anonymous();
         machine.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.Header, victim.Key);
-        print.Append("its key: ").Append((int)(await machine.GetAsync($"/api/v1/tenants/{victim.Tenant}/apikeys")).StatusCode);
-        return print.ToString();
+        using var response = await machine.GetAsync($"/api/v1/tenants/{victim.Tenant}/apikeys");
+        return print + $"its key: {(int)response.StatusCode}";
     }
 
     private static (string Title, string Detail)? Problem(HttpResponseMessage response, string text)
@@ -393,13 +378,6 @@ public sealed class IsolationMatrixTests(GatewayFactory factory)
     {
         var printable = new string([.. text.Take(300).Select(c => char.IsControl(c) || c == '\uFFFD' ? '·' : c)]);
         return text.Length <= 300 ? printable : printable + "…";
-    }
-
-    private static string Diff(string before, string after)
-    {
-        var a = before.Split('\n');
-        var b = after.Split('\n');
-        return string.Join('\n', a.Zip(b).Where(p => p.First != p.Second).Select(p => $"  before: {Snippet(p.First)}\n  after:  {Snippet(p.Second)}"));
     }
 
     private sealed record Variant(string Name, string Query, string? Accept, bool Export = false)
