@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Pulso.Gateway.Tests.Support;
@@ -29,6 +30,8 @@ public sealed class WriteRouteSweepTests(GatewayFactory factory)
 
     private static readonly List<Case> s_cases = Build();
 
+    private static readonly ConditionalWeakTable<GatewayFactory, Lazy<Task<World>>> s_worlds = [];
+
     public static TheoryData<string> Cases => [.. s_cases.Select(c => c.Name)];
 
     [Fact]
@@ -50,7 +53,8 @@ public sealed class WriteRouteSweepTests(GatewayFactory factory)
     public async Task BadInputIsRefusedNamingTheProblemAndChangesNothing(string name)
     {
         var bad = s_cases.Single(c => c.Name == name);
-        var world = await SeedAsync();
+        // One seeded world for every case: none may change it, and each compares it before and after itself.
+        var world = await s_worlds.GetValue(factory, f => new Lazy<Task<World>>(() => SeedAsync(f))).Value;
         var before = await PrintAsync(world);
 
         using var client = bad.Route is CreateTenant or DeleteTenant ? factory.Client("operaciones", "operator") : factory.Client(world.Tenant);
@@ -158,7 +162,7 @@ public sealed class WriteRouteSweepTests(GatewayFactory factory)
     private static HttpContent Csv(string text) => Http.Body(text, "text/csv");
 
     /// <summary>A tenant and a neighbour, each with figures, a rejected row, hours, a homologation, a tenant metric and an API key.</summary>
-    private async Task<World> SeedAsync()
+    private static async Task<World> SeedAsync(GatewayFactory factory)
     {
         var tenant = await factory.NewTenantAsync("barrido");
         var neighbor = await factory.NewTenantAsync("vecino");

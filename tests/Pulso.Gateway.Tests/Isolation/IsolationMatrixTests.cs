@@ -271,7 +271,7 @@ public sealed class IsolationMatrixTests(GatewayFactory factory)
             "GET /api/v1/tenants/{tenant}/metrics" => ("from=2025-03-01&to=2025-03-02&groupBy=ejecutivo,tipificacion", _ => null),
             "POST /api/v1/tenants/{tenant}/gestiones" => (string.Empty, t => Http.Body(Rows.Csv([Rows.Gestion(t, "2025-03-01 08:00:00", "1", "EJ01", "CONTACTO DIRECTO", "10.50", "5")]), "text/csv")),
             "POST /api/v1/tenants/{tenant}/jornadas" => (string.Empty, t => Http.Body($"cliente,ejecutivo,fecha,horas_trabajadas\n{t},EJ01,2025-03-01,8\n", "text/csv")),
-            "GET /api/v1/tenants/{tenant}/homologation" => ("days=400", _ => null),
+            "GET /api/v1/tenants/{tenant}/homologation" => ("days=7", _ => null),
             "PUT /api/v1/tenants/{tenant}/homologation" => (string.Empty, _ => Http.Body("tipificacion,categoria,es_contacto,es_compromiso\nCONTACTO DIRECTO,CONTACTO_DIRECTO,true,false\n", "text/csv")),
             "GET /api/v1/tenants/{tenant}/rejects" => ("limit=50", _ => null),
             "GET /api/v1/tenants/{tenant}/apikeys" => (string.Empty, _ => null),

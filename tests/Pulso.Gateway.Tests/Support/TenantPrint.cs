@@ -14,7 +14,7 @@ internal static class TenantPrint
         foreach (var path in new[]
         {
             string.Empty,
-            "/homologation?days=400",
+            "/homologation?days=1", // the rules; seeded figures are read below (a wide unmapped window costs a grain per day)
             "/apikeys",
             "/rejects?limit=10000",
             $"/metrics?from=2025-03-01&to=2025-03-02&groupBy=dia,ejecutivo,tipificacion,categoria,canal&metrics={metrics}&format=csv",
