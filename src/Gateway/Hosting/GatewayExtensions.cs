@@ -30,8 +30,8 @@ public static class GatewayExtensions
         // Only the pulso_* series and the process basics: the default runtime gauges fail promtool's lint.
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true, SuppressProcessMetrics = false, SuppressDebugMetrics = true });
         builder.Services.AddProblemDetails();
-        // Answers quote input back (a refused value in a detail, a key's name): HTML-sensitive characters are escaped,
-        // which the relaxed encoder ASP.NET Core uses by default does not do; other text stays as it is.
+        // Answers quote input back (a refused value in a detail, a key's name): HTML-sensitive characters (and '+') are
+        // written as \uXXXX, which the relaxed encoder ASP.NET Core uses by default does not do; other Unicode stays as it is.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
         builder.Services.AddOpenApi("v1");
         builder.Services.AddHealthChecks().AddCheck<ClusterReadiness>("cluster", tags: ["ready"]);
