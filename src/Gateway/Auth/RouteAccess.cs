@@ -29,7 +29,11 @@ public enum Access
 /// <param name="Export">
 /// The access the route needs when it answers as an export (the snapshot as CSV or Arrow), when that differs.
 /// </param>
-public sealed record RouteAccess(Access Level, Access? Export = null)
+/// <param name="Machines">
+/// Whether API keys may take <see cref="Access.Write"/> routes (sources: DESIGN 5 gives admin keys "ingest and sources").
+/// Without it an admin key cannot change settings, homologation or API keys: a leaked machine key cannot mint more keys.
+/// </param>
+public sealed record RouteAccess(Access Level, Access? Export = null, bool Machines = false)
 {
     /// <summary>The roles DESIGN 5 lets through at <paramref name="level"/>.</summary>
     public static IReadOnlyList<string> Roles(Access level) => level switch
@@ -46,10 +50,10 @@ public sealed record RouteAccess(Access Level, Access? Export = null)
 public static class RouteAccessExtensions
 {
     /// <summary>Requires an authenticated caller and declares the route's <see cref="RouteAccess"/>.</summary>
-    public static TBuilder RequireAccess<TBuilder>(this TBuilder builder, Access level, Access? export = null)
+    public static TBuilder RequireAccess<TBuilder>(this TBuilder builder, Access level, Access? export = null, bool machines = false)
         where TBuilder : IEndpointConventionBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.RequireAuthorization().WithMetadata(new RouteAccess(level, export));
+        return builder.RequireAuthorization().WithMetadata(new RouteAccess(level, export, machines));
     }
 }

@@ -23,7 +23,8 @@ public static class TenantAccess
     {
         ArgumentNullException.ThrowIfNull(context);
         tenant = string.Empty;
-        var level = Declared(context, export);
+        var access = Declared(context);
+        var level = Level(context, access, export);
         var authorized = context.User.AuthorizedTenant(routeTenant);
         if (authorized is null)
         {
@@ -36,6 +37,14 @@ public static class TenantAccess
             return false;
         }
 
+        if (level == Access.Write && !access.Machines && IsApiKey(context))
+        {
+            problem = TypedResults.Problem(
+                statusCode: StatusCodes.Status403Forbidden,
+                detail: $"role '{context.Role()}' may not do this with an API key on tenant '{authorized}': API keys ingest, read and manage sources; settings, homologation and API keys are changed by people");
+            return false;
+        }
+
         tenant = authorized;
         return true;
     }
@@ -44,7 +53,7 @@ public static class TenantAccess
     public static bool TryAuthorize(HttpContext context, out ProblemHttpResult problem)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return Allows(context, Declared(context, export: false), string.Empty, out problem);
+        return Allows(context, Declared(context).Level, string.Empty, out problem);
     }
 
     public static IResult NotFound(string tenant) => Results.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"no tenant '{tenant}'");
@@ -67,14 +76,22 @@ public static class TenantAccess
         return true;
     }
 
+    /// <summary>True when the caller signed in with an API key rather than a person's token.</summary>
+    public static bool IsApiKey(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.User.Identity?.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName;
+    }
+
     // A route without a declaration is a mapping mistake: fail closed (500), and the isolation tests name it.
-    private static Access Declared(HttpContext context, bool export)
+    private static RouteAccess Declared(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
-        var access = endpoint?.Metadata.GetMetadata<RouteAccess>()
+        return endpoint?.Metadata.GetMetadata<RouteAccess>()
             ?? throw new InvalidOperationException($"endpoint '{endpoint?.DisplayName}' declares no access; map it with RequireAccess");
-        return export
-            ? access.Export ?? throw new InvalidOperationException($"endpoint '{endpoint.DisplayName}' declares no export access")
-            : access.Level;
     }
+
+    private static Access Level(HttpContext context, RouteAccess access, bool export) => export
+        ? access.Export ?? throw new InvalidOperationException($"endpoint '{context.GetEndpoint()?.DisplayName}' declares no export access")
+        : access.Level;
 }

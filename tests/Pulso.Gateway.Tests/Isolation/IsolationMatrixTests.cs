@@ -183,8 +183,10 @@ public sealed class IsolationMatrixTests(GatewayFactory factory)
         var level = variant.Export ? route.Access!.Export!.Value : route.Access!.Level;
         var expected = caller.Credential == Credential.None ? Outcome.Unauthorized
             : route.NamesTenant && (target == Target.Invalid || (target == Target.Other && !isOperator)) ? Outcome.NotFound
-            : s_design[level].Contains(caller.Role) ? Outcome.Allowed
-            : Outcome.Forbidden;
+            : !s_design[level].Contains(caller.Role) ? Outcome.Forbidden
+            // DESIGN 5: machine keys ingest and read (and manage sources); they change no settings, homologation or keys.
+            : caller.Credential == Credential.ApiKey && level == Access.Write && !route.Access.Machines ? Outcome.Forbidden
+            : Outcome.Allowed;
 
         using var client = await ClientAsync(caller, home);
         var request = await RequestAsync(route, variant, routeTenant, victim);

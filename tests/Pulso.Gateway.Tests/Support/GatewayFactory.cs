@@ -26,6 +26,7 @@ public class GatewayFactory : WebApplicationFactory<Program>
 
     /// <summary>A retired key whose acceptance has ended.</summary>
     public const string ExpiredKey = "gateway-tests-expired-key-no-longer-accepted-at-all";
+    private static readonly string s_run = Guid.NewGuid().ToString("N")[..6];
     private static int s_tenants;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -52,7 +53,7 @@ public class GatewayFactory : WebApplicationFactory<Program>
     /// <summary>A tenant that exists, with a name no other test uses.</summary>
     public async Task<string> NewTenantAsync(string stem)
     {
-        var tenant = $"{stem}-{Interlocked.Increment(ref s_tenants)}";
+        var tenant = $"{stem}-{s_run}-{Interlocked.Increment(ref s_tenants)}";
         Assert.True(await Grains.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).Create(TenantSettings.Default(tenant)));
         return tenant;
     }
