@@ -651,9 +651,11 @@ md.push(`| (c) today by ejecutivo, max throughput | ${CONNECTIONS} connections c
   `${others(closed.cores_busy_s, closed.silo_cpu_s, closed.wrk_cpu_s)} | ${fx(closed.grain_query_ms, 2)} |`);
 md.push("");
 md.push("Errors by kind: " + ["today", "range"].map((n) => `${n} ${JSON.stringify(phases[n].errors)}`).join("; ") + `; closed loop non-2xx ${closed.non2xx}, socket errors ${closed.socket_errors}.`);
-md.push("How late the generator handed requests to its HTTP client (p99 / max ms, already inside the latencies): " +
+md.push("Already inside the latencies, p99 / max ms: how late the generator itself noticed a request was due (its own lateness, when core 0 is taken) — " +
+  ["today", "range"].map((n) => `${n} ${fx(phases[n].generator_lag_ms.p99)} / ${fx(phases[n].generator_lag_ms.max)}`).join("; ") +
+  "; and until a connection was free to send it — " +
   ["today", "range"].map((n) => `${n} ${fx(phases[n].send_lag_ms.p99)} / ${fx(phases[n].send_lag_ms.max)}`).join("; ") +
-  `; most requests in flight at once: ${["today", "range"].map((n) => `${n} ${phases[n].max_in_flight}`).join(", ")}.`);
+  `. Most requests in flight at once: ${["today", "range"].map((n) => `${n} ${phases[n].max_in_flight}`).join(", ")}.`);
 md.push("The grain query column is the silo's own `pulso_query_duration_seconds` (the MetricQueryGrain call: settings, versions, fan-out over the day tables, " +
   "evaluation, and any wait for the silo's core); the rest of a request is HTTP, authentication, routing and writing the JSON. " +
   "Other processes' CPU is each core's busy time (`/proc/stat`) less the silo's (core 1) or the generator's (core 0): " +

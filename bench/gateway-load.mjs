@@ -15,8 +15,8 @@
 // The first --warmup seconds of requests are sent but not measured. A request
 // not answered within --timeout-ms of its due time counts as an error (its
 // connection is closed). One JSON object goes to stdout: counts, latency
-// percentiles (ms), how late the generator itself handed requests to a
-// connection, this process's CPU time during the measured window and, with
+// percentiles (ms), how late the generator noticed requests were due (its own
+// lateness) and handed them to a connection, this process's CPU time during the measured window and, with
 // --watch-pid, that process's CPU time over the same window (/proc/PID/stat), and
 // how busy each core was meanwhile (/proc/stat), whoever kept it busy.
 //
@@ -98,6 +98,7 @@ const dueOf = (i) => start + BigInt(Math.round(i * periodNs));
 
 const latency = new Float64Array(measured); // ms from due time to the answer's last byte
 const sendLag = new Float64Array(measured); // ms from due time to the request being written to a connection
+const tickLag = new Float64Array(measured); // ms from due time to the generator noticing it was due (its own lateness)
 const done = new Uint8Array(measured);
 const statuses = new Map();
 const errors = new Map();
@@ -301,6 +302,7 @@ function tick() {
     if (sent === warmupCount && window === null) window = { t0: due, cpu0: ownCpu(), watch0: watchPid ? cpuOf(watchPid) : null, cores0: coresBusy() };
     inFlight++;
     if (inFlight > maxInFlight) maxInFlight = inFlight;
+    if (sent >= warmupCount) tickLag[sent - warmupCount] = Number(now - due) / 1e6;
     waiting.push({ m: sent - warmupCount, due, finished: false });
     sent++;
     dispatch();
@@ -380,6 +382,7 @@ const result = {
   response_bytes_mean: okCount ? okBytes / okCount : null,
   latency_ms: summary(latencies),
   send_lag_ms: summary(sendLag),
+  generator_lag_ms: summary(tickLag),
   max_in_flight: maxInFlight,
   window_s: windowS,
   loadgen_cpu_s: window ? window.cpu1 - window.cpu0 : null,
