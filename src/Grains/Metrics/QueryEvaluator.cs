@@ -18,9 +18,37 @@ public static class QueryEvaluator
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(query);
         var evaluation = new Evaluation(query, homologation, catalog);
+
+        // Distinct debtors within one table count the same whether the groups are per day or not, so a query that
+        // a single table answers keeps the table's own documento indexes instead of interning every documento into
+        // a query-wide pool. Whether another table follows is known one table later.
+        MetricTable? first = null;
+        var several = false;
         foreach (var table in tables)
         {
-            evaluation.Add(table);
+            if (!evaluation.Covers(table))
+            {
+                continue;
+            }
+
+            if (first is null)
+            {
+                first = table;
+                continue;
+            }
+
+            if (!several)
+            {
+                evaluation.Add(first, singleTable: false);
+                several = true;
+            }
+
+            evaluation.Add(table, singleTable: false);
+        }
+
+        if (first is not null && !several)
+        {
+            evaluation.Add(first, singleTable: true);
         }
 
         return evaluation.Finish();
@@ -114,7 +142,6 @@ public static class QueryEvaluator
                     case MetricOp.Distinct:
                         _distincts.Add(node);
                         _accumulators[node] = new Accumulator();
-                        _globalDistinct.Add(new LongSet(1024));
                         break;
                     case MetricOp.Horas:
                         _horas = node;
@@ -142,18 +169,22 @@ public static class QueryEvaluator
             }
         }
 
-        public void Add(MetricTable table)
+        /// <summary>The table has cells on a day the query's range and <c>dia</c> filter keep.</summary>
+        public bool Covers(MetricTable table)
         {
             var day = table.Day;
             if (day < _query.From || day > _query.To || table.CellCount == 0)
             {
-                return;
+                return false;
             }
 
-            if (_diaFilter is not null && !_diaFilter.Contains(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)))
-            {
-                return;
-            }
+            return _diaFilter is null || _diaFilter.Contains(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>Adds a table that <see cref="Covers"/>; <paramref name="singleTable"/> when no other table is added.</summary>
+        public void Add(MetricTable table, bool singleTable)
+        {
+            var day = table.Day;
 
             // Per-dictionary lookups, once per distinct value of this table.
             var tipCount = table.Tipificaciones.Count;
@@ -289,7 +320,7 @@ public static class QueryEvaluator
 
             if (_distincts.Count > 0)
             {
-                AddDistinct(table, cellGroup, distinctTip, distinctCanal);
+                AddDistinct(table, cellGroup, distinctTip, distinctCanal, _perDayDistinct || singleTable);
             }
 
             if (_horas is not null)
@@ -318,19 +349,27 @@ public static class QueryEvaluator
             }
         }
 
-        private void AddDistinct(MetricTable table, int[] cellGroup, bool[][] distinctTip, bool[][] distinctCanal)
+        private void AddDistinct(MetricTable table, int[] cellGroup, bool[][] distinctTip, bool[][] distinctCanal, bool perTable)
         {
             int[]? docGlobal = null;
-            if (!_perDayDistinct)
+            if (!perTable)
             {
                 docGlobal = new int[table.Documentos.Count];
                 Array.Fill(docGlobal, -1);
             }
 
+            if (!perTable && _globalDistinct.Count == 0)
+            {
+                for (var m = 0; m < _distincts.Count; m++)
+                {
+                    _globalDistinct.Add(new LongSet(1024));
+                }
+            }
+
             var sets = new LongSet[_distincts.Count];
             for (var m = 0; m < sets.Length; m++)
             {
-                sets[m] = _perDayDistinct ? new LongSet(Math.Max(64, table.PairCount)) : _globalDistinct[m];
+                sets[m] = perTable ? new LongSet(Math.Max(64, table.PairCount)) : _globalDistinct[m];
             }
 
             var accs = _distincts.Select(n => _accumulators[n]).ToArray();

@@ -34,27 +34,37 @@ public static class JsonResultWriter
         json.WriteEndArray();
         json.WriteNumber("version", version);
         json.WriteStartArray("rows");
+
+        // Names encoded once, columns read as arrays, fixed-point values formatted into a stack buffer: a snapshot of
+        // thousands of rows is written without a string per value.
+        var dimensionNames = result.GroupBy.Select(g => JsonEncodedText.Encode(Dimensions.Name(g))).ToArray();
+        var metricNames = result.Metrics.Select(m => JsonEncodedText.Encode(m.Name)).ToArray();
+        var values = result.Metrics.Select(m => m.Values as long[] ?? [.. m.Values]).ToArray();
+        var nulls = result.Metrics.Select(m => m.Nulls is null ? null : m.Nulls as bool[] ?? [.. m.Nulls]).ToArray();
+        var decimals = result.Metrics.Select(m => m.Decimals).ToArray();
+        var text = new byte[32];
         for (var r = 0; r < result.RowCount; r++)
         {
             json.WriteStartObject();
-            for (var d = 0; d < result.GroupBy.Count; d++)
+            for (var d = 0; d < dimensionNames.Length; d++)
             {
-                json.WriteString(Dimensions.Name(result.GroupBy[d]), result.DimensionColumns[d][r]);
+                json.WriteString(dimensionNames[d], result.DimensionColumns[d][r]);
             }
 
-            foreach (var m in result.Metrics)
+            for (var m = 0; m < metricNames.Length; m++)
             {
-                if (m.IsNull(r))
+                if (nulls[m] is { } isNull && isNull[r])
                 {
-                    json.WriteNull(m.Name);
+                    json.WriteNull(metricNames[m]);
                 }
-                else if (m.Kind == MetricValueKind.Integer)
+                else if (decimals[m] == 0)
                 {
-                    json.WriteNumber(m.Name, m.Values[r]);
+                    json.WriteNumber(metricNames[m], values[m][r]);
                 }
                 else
                 {
-                    json.WriteString(m.Name, FixedPoint.ToString(m.Values[r], m.Decimals));
+                    var length = FixedPoint.Format(values[m][r], decimals[m], text);
+                    json.WriteString(metricNames[m], text.AsSpan(0, length));
                 }
             }
 

@@ -47,6 +47,44 @@ public sealed class TenantMetricTests
     }
 
     [Fact]
+    public void OneTableCountsDistinctDebtorsAsTheSameTableAmongOthersDoes()
+    {
+        // A query answered by one table keeps the table's own documento indexes; one that spans several interns
+        // them query-wide. Both must count alike, for plain and conditional distinct metrics, grouped or not.
+        var catalog = MetricCatalog.Create([new MetricDefinition("deudores_sms", MetricKind.Distinct, new MetricWhere(Canal: ["SMS"]), Field: "documento")]);
+        var day = new DayTable("2026-01-05");
+        for (var i = 0; i < 3_000; i++)
+        {
+            day.Add($"EJ{i % 7:00}", i % 5 == 0 ? "PROMESA DE PAGO" : "NO CONTESTA", documento: $"{i * 7919 % 1_300:00000000}", canal: i % 3 == 0 ? "SMS" : "LLAMADA", hora: i % 12);
+        }
+
+        var later = new DayTable("2026-01-06").Add("EJ00", documento: "00000001", canal: "SMS");
+        var otherAgent = new DayTable("2026-01-04").Add("ZZ99", documento: "00000002", canal: "SMS");
+        var sevenAgents = TheEngine.Filters((Dimension.Ejecutivo, Enumerable.Range(0, 7).Select(e => $"EJ{e:00}").ToArray()));
+        string[] metrics = ["deudores_unicos", "deudores_sms", "total_gestiones"];
+        Dimension[][] groupings = [[], [Dimension.Ejecutivo], [Dimension.Ejecutivo, Dimension.Canal], [Dimension.Hora]];
+        foreach (var groupBy in groupings)
+        {
+            var alone = TheEngine.Query([day.Table], s_mapping, groupBy, metrics, sevenAgents, catalog);
+            var withAnotherDayOutOfRange = TheEngine.Query([day.Table, later.Table], s_mapping, groupBy, metrics, sevenAgents, catalog, to: new DateOnly(2026, 1, 5));
+            var perDay = TheEngine.Query([day.Table, later.Table], s_mapping, [.. groupBy, Dimension.Dia], metrics, sevenAgents, catalog, to: new DateOnly(2026, 1, 5));
+
+            // A second table in range whose rows the filter drops: the documentos go through the query-wide pool.
+            var viaPool = TheEngine.Query([otherAgent.Table, day.Table], s_mapping, groupBy, metrics, sevenAgents, catalog);
+
+            foreach (var other in new[] { withAnotherDayOutOfRange, perDay, viaPool })
+            {
+                for (var m = 0; m < metrics.Length; m++)
+                {
+                    Assert.Equal(other.Metrics[m].Values, alone.Metrics[m].Values);
+                }
+            }
+
+            Assert.True(alone.Metrics[0].Values.Sum() > 0);
+        }
+    }
+
+    [Fact]
     public void DistinctWithWhereCountsAcrossGroupsAndDays()
     {
         var catalog = MetricCatalog.Create([new MetricDefinition("deudores_sms", MetricKind.Distinct, new MetricWhere(Canal: ["SMS"]), Field: "documento")]);
