@@ -31,6 +31,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("GetHomologation"), ReadOnly]
     Task<IReadOnlyList<HomologationRuleContract>> GetHomologation();
 
+    /// <summary>What a query needs in one call: settings, homologation and the data incarnation; null when the tenant does not exist.</summary>
+    [Alias("GetQueryContext"), ReadOnly]
+    Task<TenantQueryContext?> GetQueryContext();
+
     /// <summary>Replaces the homologation; the problems found (empty when saved).</summary>
     [Alias("SetHomologation")]
     Task<IReadOnlyList<string>> SetHomologation(IReadOnlyList<HomologationRuleContract> rules);

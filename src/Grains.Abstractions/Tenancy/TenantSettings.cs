@@ -31,3 +31,13 @@ public sealed record HomologationRuleContract(
     [property: Id(1)] string Categoria,
     [property: Id(2)] bool EsContacto,
     [property: Id(3)] bool EsCompromiso);
+
+/// <summary>
+/// A tenant as queries see it. <see cref="Incarnation"/> changes whenever data is removed (the tenant re-created, days
+/// purged by retention): day-table versions restart after a purge, so answers kept by version alone would go stale.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("pulso.TenantQueryContext")]
+public sealed record TenantQueryContext(
+    [property: Id(0)] TenantSettings Settings,
+    [property: Id(1)] IReadOnlyList<HomologationRuleContract> Homologation,
+    [property: Id(2)] long Incarnation);

@@ -48,9 +48,10 @@ public sealed partial class MetricQueryGrain
         public IMetricTableGrain[]? Days(string key) => _answers.TryGetValue(key, out var kept) ? kept.Entry.Days : null;
 
         /// <summary>The tenant's catalog and homologation: the known ones while the metrics and rules are the same.</summary>
-        public TenantContext Context(string tenant, TenantSettings settings, IReadOnlyList<HomologationRuleContract> rules)
+        public TenantContext Context(string tenant, TenantQueryContext current)
         {
-            if (_contexts.TryGetValue(tenant, out var known) && known.Matches(settings, rules))
+            var (settings, rules, incarnation) = (current.Settings, current.Homologation, current.Incarnation);
+            if (_contexts.TryGetValue(tenant, out var known) && known.Incarnation == incarnation && known.Matches(settings, rules))
             {
                 return known;
             }
@@ -60,7 +61,7 @@ public sealed partial class MetricQueryGrain
                 _contexts.Clear();
             }
 
-            var context = new TenantContext(settings, rules);
+            var context = new TenantContext(settings, rules) { Incarnation = incarnation };
             _contexts[tenant] = context;
             return context;
         }
@@ -161,6 +162,9 @@ public sealed partial class MetricQueryGrain
         public HomologationTable Homologation { get; }
 
         /// <summary>Same tenant metrics and the same rules in the same order (other settings do not change figures).</summary>
+        /// <summary>The tenant's data incarnation these answers were computed in (answers of another are stale).</summary>
+        public long Incarnation { get; init; }
+
         public bool Matches(TenantSettings settings, IReadOnlyList<HomologationRuleContract> rules) =>
             (ReferenceEquals(settings, _settings) || SameMetrics(settings.Metrics, _settings.Metrics)) && rules.SequenceEqual(Rules);
 

@@ -34,10 +34,9 @@ public sealed partial class MetricQueryGrain : Grain, IMetricQueryGrain
         ArgumentNullException.ThrowIfNull(query);
         using var timer = PulsoMetrics.QuerySeconds.NewTimer();
         var tenantGrain = _cache.TenantGrain(tenant, t => GrainFactory.GetGrain<ITenantGrain>(GrainKeys.Tenant(t)));
-        var settingsCall = tenantGrain.GetSettings();
-        var rulesCall = tenantGrain.GetHomologation();
-        var settings = await settingsCall ?? throw new KeyNotFoundException($"tenant '{tenant}' does not exist");
-        var context = _cache.Context(tenant, settings, await rulesCall);
+        var tenantContext = await tenantGrain.GetQueryContext() ?? throw new KeyNotFoundException($"tenant '{tenant}' does not exist");
+        var settings = tenantContext.Settings;
+        var context = _cache.Context(tenant, tenantContext);
         var engineQuery = query.ToQuery(context.Catalog);
         var span = query.To.DayNumber - query.From.DayNumber + 1;
         if (span > MaxDays)

@@ -25,6 +25,10 @@ public sealed class TenantState
     /// <summary>A deletion began and has not finished: the tenant no longer exists for callers; the reminder resumes it.</summary>
     [Id(3)]
     public bool Deleting { get; set; }
+
+    /// <summary>Drawn at creation and changed by every purge of data (see <see cref="TenantQueryContext.Incarnation"/>).</summary>
+    [Id(4)]
+    public long Incarnation { get; set; }
 }
 
 /// <summary>
@@ -68,6 +72,7 @@ public sealed partial class TenantGrain(
         }
 
         state.State.Settings = settings;
+        state.State.Incarnation = Random.Shared.NextInt64(1, long.MaxValue);
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).Add(this.GetPrimaryKeyString());
         await RegisterRetentionAsync();
@@ -100,6 +105,11 @@ public sealed partial class TenantGrain(
 
     public Task<IReadOnlyList<HomologationRuleContract>> GetHomologation() =>
         Task.FromResult<IReadOnlyList<HomologationRuleContract>>(state.State.Homologation);
+
+    public Task<TenantQueryContext?> GetQueryContext() => Task.FromResult(
+        state.State.Settings is null || state.State.Deleting
+            ? null
+            : new TenantQueryContext(state.State.Settings, state.State.Homologation, state.State.Incarnation));
 
     public async Task<IReadOnlyList<string>> SetHomologation(IReadOnlyList<HomologationRuleContract> rules)
     {
@@ -155,6 +165,8 @@ public sealed partial class TenantGrain(
         var purged = await PurgeDaysAsync(day => day < oldestKept);
         if (purged.Count > 0)
         {
+            state.State.Incarnation++;
+            await state.WriteStateAsync();
             LogRetention(logger, tenant, purged, oldestKept);
         }
 

@@ -48,6 +48,27 @@ public sealed class LifecycleTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ATenantRecreatedUnderTheSameIdNeverSeesAnswersOfItsPredecessor()
+    {
+        var tenant = await Tenants.CreateAsync(fixture.Client);
+        var totals = Queries.Of(s_days[0], s_days[^1], [], [.. Pulso.Grains.Metrics.MetricCatalog.BuiltinNames]);
+        await ApplyAsync(tenant, Gestiones.Generate(seed: 3, count: 900, s_days), "g-first-life");
+        var before = await Query(tenant, totals);
+        Assert.Equal(900, Figures.Total(before, "total_gestiones"));
+
+        var grain = fixture.Client.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant));
+        await grain.Delete();
+        Assert.True(await grain.Create(TenantSettings.Default(tenant)));
+        Assert.Empty(await grain.SetHomologation(Tenants.Homologation));
+        // The same days reach the same versions as in the first life, with other figures.
+        await ApplyAsync(tenant, Gestiones.Generate(seed: 4, count: 300, s_days), "g-second-life");
+
+        var after = await Query(tenant, totals);
+        Assert.Equal(before.Version, after.Version);
+        Assert.Equal(300, Figures.Total(after, "total_gestiones"));
+    }
+
+    [Fact]
     public async Task RetentionPurgesTheDaysBeforeTheWindowAndKeepsTheRest()
     {
         var tenant = await Tenants.CreateAsync(fixture.Client);
