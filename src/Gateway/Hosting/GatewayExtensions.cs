@@ -9,6 +9,7 @@ using Prometheus;
 using Pulso.Gateway.Health;
 using Scalar.AspNetCore;
 using Pulso.Gateway.Auth;
+using Pulso.Gateway.Dashboard;
 using Pulso.Gateway.Ingest;
 using Pulso.Gateway.Limits;
 using Pulso.Gateway.Snapshots;
@@ -42,6 +43,7 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UsePulsoDashboard();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
