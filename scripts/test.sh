@@ -12,7 +12,9 @@
 #    their TRX files and stops the servers (also when the script is aborted),
 # 4. runs scripts/cluster-kill-test.sh (three silo processes, one SIGKILLed during
 #    an import of 1M rows; figures equal to the reference = one test),
-# 5. runs scripts/correctness-gate.sh (each data set compared = one test).
+# 5. runs scripts/standalone-gateway-test.sh (a silo process and a standalone gateway
+#    process, figures pushed and read back through the gateway = one test),
+# 6. runs scripts/correctness-gate.sh (each data set compared = one test).
 #
 # The last line printed is exactly `N passed, N failed` (`, N skipped` is
 # appended when tests were skipped). Exit 0 only when nothing failed and at
@@ -24,6 +26,7 @@
 #   PULSO_TEST_TIMEOUT  seconds allowed per test project (default 1800).
 #   PULSO_SKIP_GATE=1   skip the correctness gate (local use only).
 #   PULSO_SKIP_CLUSTER=1  skip the cluster kill test (local use only).
+#   PULSO_SKIP_STANDALONE=1  skip the standalone gateway test (local use only).
 #   PULSO_SKIP_SERVICES=1  do not start or stop the servers: the caller provides
 #                       them and exports PULSO_TEST_POSTGRES, PULSO_TEST_REDIS and
 #                       PULSO_TEST_MYSQL itself.
@@ -208,6 +211,26 @@ else
     echo "    the cluster test printed no summary line: counted as 1 failure"
   fi
   echo "    cluster test done in $(elapsed_since "$t0") s"
+fi
+
+# ------------------------------------- the gateway on its own, as an Orleans client
+# A silo process and a standalone gateway process on PostgreSQL membership and Redis state;
+# a tenant created, gestiones pushed and the snapshot read back through the gateway (one test).
+if [[ "${PULSO_SKIP_STANDALONE:-0}" == 1 ]]; then
+  step "standalone gateway test skipped (PULSO_SKIP_STANDALONE=1)"
+else
+  step "standalone gateway test (scripts/standalone-gateway-test.sh)"
+  t0="$(now_s)"
+  bash scripts/standalone-gateway-test.sh 2>&1 | tee "$RESULTS/standalone.log" | indent || true
+  summary="$(grep -E '^standalone: [0-9]+ passed, [0-9]+ failed$' "$RESULTS/standalone.log" | tail -n 1 || true)"
+  if [[ "$summary" =~ ^standalone:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+    failed=$((failed + BASH_REMATCH[2]))
+  else
+    failed=$((failed + 1))
+    echo "    the standalone gateway test printed no summary line: counted as 1 failure"
+  fi
+  echo "    standalone gateway test done in $(elapsed_since "$t0") s"
 fi
 
 stop_services

@@ -23,6 +23,12 @@ public sealed class JwtOptions
     /// New tokens are signed with <see cref="SigningKey"/> only. An OIDC authority rotates through its JWKS instead.
     /// </summary>
     public List<PreviousKey> PreviousKeys { get; set; } = [];
+
+    /// <summary>
+    /// True when tokens are checked against keys that outlive the process (a signing key or an authority); without
+    /// them each process signs with a key of its own, which no other process of a cluster accepts.
+    /// </summary>
+    public bool HasConfiguredKeys => !string.IsNullOrWhiteSpace(SigningKey) || !string.IsNullOrWhiteSpace(Authority);
 }
 
 /// <summary>A retired HS256 key and the instant after which tokens signed with it are refused.</summary>

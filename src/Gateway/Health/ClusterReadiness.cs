@@ -1,18 +1,25 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Pulso.Grains.Abstractions.Tenancy;
 
 namespace Pulso.Gateway.Health;
 
 /// <summary>
 /// Ready when a grain call round-trips through the cluster and its storage: the tenant directory is activated
-/// (reading grain storage) and answers within the timeout.
+/// (reading grain storage) and answers within the timeout. Never before the host has started: a standalone gateway
+/// serves HTTP while its Orleans client is still connecting, and the client can place no call until then.
 /// </summary>
-internal sealed class ClusterReadiness(IClusterClient cluster) : IHealthCheck
+internal sealed class ClusterReadiness(IClusterClient cluster, IHostApplicationLifetime lifetime) : IHealthCheck
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(5);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (!lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy("starting: not connected to the cluster yet");
+        }
+
         try
         {
             await cluster.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).List().WaitAsync(s_timeout, cancellationToken);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Prometheus;
 using Pulso.Gateway.Health;
@@ -12,6 +13,7 @@ using Pulso.Gateway.Auth;
 using Pulso.Gateway.Dashboard;
 using Pulso.Gateway.Ingest;
 using Pulso.Gateway.Limits;
+using Pulso.Gateway.Live;
 using Pulso.Gateway.Snapshots;
 using Pulso.Gateway.Tenancy;
 
@@ -26,6 +28,10 @@ public static class GatewayExtensions
         builder.AddPulsoAuth();
         builder.AddPulsoIngest();
         builder.AddPulsoLimits();
+        builder.AddPulsoLive();
+        // The request-start log carries the query string, where browsers put SignalR tokens: never below Warning.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
         builder.Services.AddExceptionHandler<BadRequestProblems>();
         // Kestrel binds its endpoints from configuration but not its limits: Kestrel:Limits:* are bound here.
         builder.Services.Configure<KestrelServerOptions>(o => builder.Configuration.GetSection("Kestrel:Limits").Bind(o.Limits));
@@ -54,6 +60,7 @@ public static class GatewayExtensions
         app.MapMetrics("/metrics");
         app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi().MapAuditApi();
         app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapIngestApi();
+        app.MapHub<MetricsHub>("/hubs/metrics");
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pulso.Grains.Abstractions.Ingestion;
+using Pulso.Grains.Abstractions.Live;
 using Pulso.Grains.Abstractions.Metrics;
 using Pulso.Grains.Abstractions.Tenancy;
 using Prometheus;
@@ -91,6 +92,9 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
             await CompactAsync();
         }
 
+        // Durable and applied: tell the tenant's live feed (one-way; a lost notice is caught at the gateways' next renewal).
+        await GrainFactory.GetGrain<ITenantFeedGrain>(GrainKeys.Tenant(_tenant))
+            .PublishDay(new DayChange(_tenant, _day, _version, [.. batch.Ejecutivos, .. batch.JornadaEjecutivos]));
         return new ApplyResult(_version, Duplicate: false, changed.Count, batch.Rows);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pulso.Grains.Abstractions.Ingestion;
+using Pulso.Grains.Abstractions.Live;
 using Pulso.Grains.Abstractions.Metrics;
 using Pulso.Grains.Abstractions.Tenancy;
 using Pulso.Grains.Metrics;
@@ -85,6 +86,7 @@ public sealed partial class TenantGrain(
         {
             state.State.Settings = settings;
             await state.WriteStateAsync();
+            await GrainFactory.GetGrain<ITenantFeedGrain>(this.GetPrimaryKeyString()).PublishTenant();
         }
 
         return problems;
@@ -107,6 +109,7 @@ public sealed partial class TenantGrain(
         {
             state.State.Homologation = [.. rules];
             await state.WriteStateAsync();
+            await GrainFactory.GetGrain<ITenantFeedGrain>(this.GetPrimaryKeyString()).PublishTenant();
         }
 
         return problems;

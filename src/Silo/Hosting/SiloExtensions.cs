@@ -5,6 +5,8 @@ using Orleans.Configuration;
 using Orleans.Persistence;
 using Orleans.Serialization;
 using Orleans.Storage;
+using Pulso.Gateway.Auth;
+using Pulso.Grains.Abstractions.Clustering;
 using Pulso.Grains.Persistence;
 using Pulso.Silo.Clustering;
 using StackExchange.Redis;
@@ -106,17 +108,7 @@ public static class SiloExtensions
     /// <summary>Start-up checks that name the missing key; a cluster never runs on a throw-away signing key.</summary>
     private static void Validate(IConfiguration configuration, PulsoClusterOptions cluster, PulsoStorageOptions storage)
     {
-        var problems = new List<string>();
-        if (!cluster.IsAdoNet && !string.Equals(cluster.Provider, "Localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            problems.Add($"{PulsoClusterOptions.Section}:Provider must be Localhost or AdoNet, not '{cluster.Provider}'");
-        }
-
-        if (cluster.IsAdoNet && string.IsNullOrWhiteSpace(cluster.ConnectionString))
-        {
-            problems.Add($"{PulsoClusterOptions.Section}:ConnectionString is required with Provider AdoNet (a PostgreSQL connection string)");
-        }
-
+        var problems = new List<string>(cluster.Problems());
         if (!storage.IsRedis && !string.Equals(storage.Provider, "Memory", StringComparison.OrdinalIgnoreCase))
         {
             problems.Add($"{PulsoStorageOptions.Section}:Provider must be Memory or Redis, not '{storage.Provider}'");
@@ -127,11 +119,10 @@ public static class SiloExtensions
             problems.Add($"{PulsoStorageOptions.Section}:ConnectionString is required with Provider Redis");
         }
 
-        if ((cluster.IsAdoNet || storage.IsRedis)
-            && string.IsNullOrWhiteSpace(configuration["Pulso:Auth:Jwt:SigningKey"])
-            && string.IsNullOrWhiteSpace(configuration["Pulso:Auth:Jwt:Authority"]))
+        var jwt = configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions();
+        if ((cluster.IsAdoNet || storage.IsRedis) && !jwt.HasConfiguredKeys)
         {
-            problems.Add("Pulso:Auth:Jwt:SigningKey (or Pulso:Auth:Jwt:Authority) is required when clustering is AdoNet or storage is Redis");
+            problems.Add($"{JwtOptions.Section}:SigningKey (or {JwtOptions.Section}:Authority) is required when clustering is AdoNet or storage is Redis");
         }
 
         if (problems.Count > 0)

@@ -1,0 +1,564 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Prometheus;
+using Pulso.Gateway.Limits;
+using Pulso.Grains.Abstractions.Live;
+using Pulso.Grains.Abstractions.Metrics;
+using Pulso.Grains.Abstractions.Tenancy;
+using Pulso.Grains.Metrics;
+
+namespace Pulso.Gateway.Live;
+
+/// <summary>
+/// This gateway's end of the live bridge (the GPSTracker shape): one observer registered with the feed grain of
+/// every tenant it has subscribers for, renewed every <see cref="LiveOptions.RenewMilliseconds"/>. Subscriptions
+/// with the same tenant and query share a view, recomputed at most once per coalescing window when a day it covers
+/// changed, and diffed against what its subscribers were last sent. One worker sends every message, so each
+/// subscription's versions go out in order, one apart.
+/// </summary>
+public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
+{
+    private static readonly Gauge s_subscriptions = Metrics.CreateGauge("pulso_live_subscriptions", "Open hub subscriptions on this gateway.");
+    private static readonly Histogram s_pushSeconds = Metrics.CreateHistogram(
+        "pulso_live_push_seconds", "From a change reaching this gateway to its update being handed to SignalR.",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 10) });
+
+    private readonly IClusterClient _cluster;
+    private readonly IHubContext<MetricsHub> _hub;
+    private readonly LiveOptions _options;
+    private readonly QueryLimitOptions _limits;
+    private readonly ILogger<LiveFeed> _logger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, TenantViews> _tenants = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+    private readonly Channel<Subscription> _snapshots = Channel.CreateUnbounded<Subscription>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _registering = new(1, 1);
+    private IMetricFeedObserver? _reference;
+
+    public LiveFeed(IClusterClient cluster, IHubContext<MetricsHub> hub, IOptions<LiveOptions> options, IOptions<QueryLimitOptions> limits, ILogger<LiveFeed> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(limits);
+        _cluster = cluster;
+        _hub = hub;
+        _options = options.Value;
+        _limits = limits.Value;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Opens a subscription of <paramref name="connectionId"/> to <paramref name="query"/> on <paramref name="tenant"/>
+    /// and queues its snapshot; throws <see cref="ArgumentException"/> for an invalid query or one over the limits,
+    /// <see cref="KeyNotFoundException"/> for a tenant that does not exist.
+    /// </summary>
+    public async Task<string> SubscribeAsync(string connectionId, string tenant, MetricQueryContract query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var span = query.To.DayNumber - query.From.DayNumber + 1;
+        if (span > _limits.MaxRangeDays)
+        {
+            throw new ArgumentException($"from {query.From:yyyy-MM-dd} to {query.To:yyyy-MM-dd} spans {span} days, more than the {_limits.MaxRangeDays} of {QueryLimitOptions.Section}:MaxRangeDays");
+        }
+
+        lock (_gate)
+        {
+            if (_subscriptions.Values.Count(s => s.ConnectionId == connectionId) >= _options.MaxSubscriptionsPerConnection)
+            {
+                throw new ArgumentException($"this connection holds {_options.MaxSubscriptionsPerConnection} subscriptions already ({LiveOptions.Section}:MaxSubscriptionsPerConnection)");
+            }
+        }
+
+        // Registered before the first query: a change after this point is either in the result or notified.
+        await RegisterAsync(tenant);
+        var result = await _cluster.GetGrain<IMetricQueryGrain>(0).Query(tenant, query);
+        if (result.RowCount > _limits.MaxGroups)
+        {
+            throw new ArgumentException($"the answer has {result.RowCount} groups, more than the {_limits.MaxGroups} of {QueryLimitOptions.Section}:MaxGroups");
+        }
+
+        Subscription subscription;
+        lock (_gate)
+        {
+            var views = Views(tenant);
+            var key = ViewKey(query);
+            if (!views.Views.TryGetValue(key, out var view))
+            {
+                view = new View(tenant, query) { Rows = LiveRows.From(result.ToResult()) };
+                views.Views[key] = view;
+            }
+
+            subscription = new Subscription(Guid.NewGuid().ToString("N"), connectionId, view);
+            view.Subscriptions.Add(subscription);
+            _subscriptions[subscription.Id] = subscription;
+            s_subscriptions.Set(_subscriptions.Count);
+        }
+
+        _snapshots.Writer.TryWrite(subscription);
+        return subscription.Id;
+    }
+
+    /// <summary>Closes a subscription of the connection; false when it has none by that id.</summary>
+    public bool Unsubscribe(string connectionId, string subscriptionId)
+    {
+        lock (_gate)
+        {
+            if (!_subscriptions.TryGetValue(subscriptionId, out var subscription) || subscription.ConnectionId != connectionId)
+            {
+                return false;
+            }
+
+            Remove(subscription);
+            return true;
+        }
+    }
+
+    /// <summary>Closes every subscription of a connection that went away.</summary>
+    public void Drop(string connectionId)
+    {
+        lock (_gate)
+        {
+            foreach (var subscription in _subscriptions.Values.Where(s => s.ConnectionId == connectionId).ToList())
+            {
+                Remove(subscription);
+            }
+        }
+    }
+
+    /// <summary>Subscriptions open on this gateway (diagnostics and tests).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _subscriptions.Count;
+            }
+        }
+    }
+
+    public Task OnDayChanged(DayChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        lock (_gate)
+        {
+            if (_tenants.TryGetValue(change.Tenant, out var views))
+            {
+                views.See(change.Day, change.Version, Stopwatch.GetTimestamp());
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task OnTenantChanged(string tenant, long epoch)
+    {
+        lock (_gate)
+        {
+            if (_tenants.TryGetValue(tenant, out var views))
+            {
+                views.SeeEpoch(epoch, Stopwatch.GetTimestamp());
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var renewals = RenewLoopAsync(stoppingToken);
+        var window = TimeSpan.FromMilliseconds(_options.CoalesceMilliseconds);
+        var nextTick = Stopwatch.GetTimestamp();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                // Snapshots go out as soon as they are asked for; changes once per window.
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), nextTick);
+                if (wait > TimeSpan.Zero)
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    timeout.CancelAfter(wait);
+                    try
+                    {
+                        await _snapshots.Reader.WaitToReadAsync(timeout.Token);
+                    }
+                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                    {
+                    }
+                }
+
+                while (_snapshots.Reader.TryRead(out var subscription))
+                {
+                    await SendSnapshotAsync(subscription, stoppingToken);
+                }
+
+                if (Stopwatch.GetTimestamp() >= nextTick)
+                {
+                    nextTick = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
+                    await RecomputeAsync(stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        await renewals;
+    }
+
+    private async Task RecomputeAsync(CancellationToken cancellationToken)
+    {
+        List<(View View, bool Reset, long Since)> due;
+        lock (_gate)
+        {
+            due = [.. _tenants.Values.SelectMany(t => t.Views.Values).Where(v => v.Dirty || v.Reset).Select(v => (v, v.Reset, v.DirtySince))];
+            foreach (var (view, _, _) in due)
+            {
+                view.Dirty = false;
+                view.Reset = false;
+            }
+        }
+
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        var results = await Task.WhenAll(due.Select(d => QueryAsync(d.View)));
+        var messages = new List<(Subscription Subscription, string Method, object Payload)>();
+        lock (_gate)
+        {
+            for (var i = 0; i < due.Count; i++)
+            {
+                var (view, reset, _) = due[i];
+                if (results[i] is not { } rows || view.Subscriptions.Count == 0)
+                {
+                    continue;
+                }
+
+                var previous = view.Rows;
+                view.Rows = rows;
+                if (reset)
+                {
+                    var all = rows.Values.Select(r => r.Values).ToList();
+                    messages.AddRange(view.Subscriptions.Select(s => (s, "snapshot", (object)new SnapshotMessage(++s.Version, all))));
+                    continue;
+                }
+
+                var changed = rows.Values.Where(r => !previous.TryGetValue(r.Key, out var before) || before.Fingerprint != r.Fingerprint).Select(r => r.Values).ToList();
+                var removed = previous.Values.Where(r => !rows.ContainsKey(r.Key)).Select(r => r.Dimensions).ToList();
+                if (changed.Count == 0 && removed.Count == 0)
+                {
+                    continue;
+                }
+
+                messages.AddRange(view.Subscriptions.Where(s => s.SnapshotSent).Select(s => (s, "update", (object)new UpdateMessage(++s.Version, changed, removed))));
+            }
+        }
+
+        foreach (var (subscription, method, payload) in messages)
+        {
+            await SendAsync(subscription, method, payload, cancellationToken);
+        }
+
+        foreach (var (_, _, since) in due)
+        {
+            if (since != 0)
+            {
+                s_pushSeconds.Observe(Stopwatch.GetElapsedTime(since).TotalSeconds);
+            }
+        }
+    }
+
+    private async Task<Dictionary<string, LiveRow>?> QueryAsync(View view)
+    {
+        try
+        {
+            var result = await _cluster.GetGrain<IMetricQueryGrain>(0).Query(view.Tenant, view.Query);
+            return LiveRows.From(result.ToResult());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Left dirty: the next window tries again.
+            LogRecomputeFailed(_logger, e, view.Tenant);
+            lock (_gate)
+            {
+                view.Dirty = true;
+            }
+
+            return null;
+        }
+    }
+
+    private async Task SendSnapshotAsync(Subscription subscription, CancellationToken cancellationToken)
+    {
+        SnapshotMessage message;
+        lock (_gate)
+        {
+            if (!_subscriptions.ContainsKey(subscription.Id))
+            {
+                return;
+            }
+
+            message = new SnapshotMessage(++subscription.Version, subscription.View.Rows.Values.Select(r => r.Values).ToList());
+            subscription.SnapshotSent = true;
+        }
+
+        await SendAsync(subscription, "snapshot", message, cancellationToken);
+    }
+
+    private async Task SendAsync(Subscription subscription, string method, object payload, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _hub.Clients.Client(subscription.ConnectionId).SendAsync(method, subscription.Id, payload, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogSendFailed(_logger, e, subscription.ConnectionId);
+        }
+    }
+
+    private async Task RenewLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.RenewMilliseconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                List<string> tenants;
+                lock (_gate)
+                {
+                    tenants = [.. _tenants.Keys];
+                }
+
+                foreach (var tenant in tenants)
+                {
+                    try
+                    {
+                        await RenewAsync(tenant);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        LogRenewFailed(_logger, e, tenant);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Registers with the tenant's feed if this gateway is not registered yet.</summary>
+    private async Task RegisterAsync(string tenant)
+    {
+        lock (_gate)
+        {
+            if (_tenants.TryGetValue(tenant, out var known) && known.Registered)
+            {
+                return;
+            }
+        }
+
+        await _registering.WaitAsync();
+        try
+        {
+            _reference ??= _cluster.CreateObjectReference<IMetricFeedObserver>(this);
+            var state = await _cluster.GetGrain<ITenantFeedGrain>(GrainKeys.Tenant(tenant)).Subscribe(_reference);
+            lock (_gate)
+            {
+                var views = Views(tenant);
+                views.Absorb(state, Stopwatch.GetTimestamp(), baseline: !views.Registered);
+                views.Registered = true;
+            }
+        }
+        finally
+        {
+            _registering.Release();
+        }
+    }
+
+    /// <summary>Renews the registration, catching up on changes whose notice was lost; unregisters a tenant nobody watches.</summary>
+    private async Task RenewAsync(string tenant)
+    {
+        var feed = _cluster.GetGrain<ITenantFeedGrain>(GrainKeys.Tenant(tenant));
+        bool idle;
+        lock (_gate)
+        {
+            idle = !_tenants.TryGetValue(tenant, out var views) || views.Views.Count == 0;
+            if (idle)
+            {
+                _tenants.Remove(tenant);
+            }
+        }
+
+        if (idle)
+        {
+            await feed.Unsubscribe(_reference!);
+            return;
+        }
+
+        var state = await feed.Subscribe(_reference!);
+        lock (_gate)
+        {
+            if (_tenants.TryGetValue(tenant, out var views))
+            {
+                views.Absorb(state, Stopwatch.GetTimestamp(), baseline: !views.Registered);
+                views.Registered = true;
+            }
+        }
+    }
+
+    private TenantViews Views(string tenant)
+    {
+        if (!_tenants.TryGetValue(tenant, out var views))
+        {
+            views = new TenantViews();
+            _tenants[tenant] = views;
+        }
+
+        return views;
+    }
+
+    private void Remove(Subscription subscription)
+    {
+        _subscriptions.Remove(subscription.Id);
+        var view = subscription.View;
+        view.Subscriptions.Remove(subscription);
+        if (view.Subscriptions.Count == 0 && _tenants.TryGetValue(view.Tenant, out var views))
+        {
+            views.Views.Remove(ViewKey(view.Query));
+        }
+
+        s_subscriptions.Set(_subscriptions.Count);
+    }
+
+    /// <summary>Identical queries share a view: dates, dimensions and metrics in order, filters by dimension.</summary>
+    private static string ViewKey(MetricQueryContract query) => string.Join('\u001e',
+        query.From.DayNumber,
+        query.To.DayNumber,
+        string.Join('\u001f', query.GroupBy),
+        string.Join('\u001f', query.Metrics),
+        string.Join('\u001f', query.Filters.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}\u001d{string.Join('\u001d', f.Value)}")));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live view of tenant {Tenant} could not be recomputed; retrying next window")]
+    private static partial void LogRecomputeFailed(ILogger logger, Exception exception, string tenant);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Live message to connection {ConnectionId} not sent")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception, string connectionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live feed registration of tenant {Tenant} not renewed; retrying")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string tenant);
+
+    private sealed class Subscription(string id, string connectionId, View view)
+    {
+        public string Id { get; } = id;
+
+        public string ConnectionId { get; } = connectionId;
+
+        public View View { get; } = view;
+
+        /// <summary>The version of the last message sent (0 before the snapshot).</summary>
+        public long Version { get; set; }
+
+        /// <summary>Updates only follow a snapshot: before it, the snapshot will carry the newer rows anyway.</summary>
+        public bool SnapshotSent { get; set; }
+    }
+
+    private sealed class View(string tenant, MetricQueryContract query)
+    {
+        public string Tenant { get; } = tenant;
+
+        public MetricQueryContract Query { get; } = query;
+
+        public Dictionary<string, LiveRow> Rows { get; set; } = new(StringComparer.Ordinal);
+
+        public List<Subscription> Subscriptions { get; } = [];
+
+        /// <summary>A covered day changed since the last recompute.</summary>
+        public bool Dirty { get; set; }
+
+        /// <summary>Every figure may have changed (homologation, metrics): subscribers get a fresh snapshot.</summary>
+        public bool Reset { get; set; }
+
+        /// <summary>When the oldest change not yet sent reached this gateway (<see cref="Stopwatch"/> ticks; 0 when none).</summary>
+        public long DirtySince { get; set; }
+
+        public bool Covers(DateOnly day) => day >= Query.From && day <= Query.To;
+
+        public void MarkDirty(long now, bool reset)
+        {
+            if (!Dirty && !Reset)
+            {
+                DirtySince = now;
+            }
+
+            Dirty = true;
+            Reset |= reset;
+        }
+    }
+
+    private sealed class TenantViews
+    {
+        private readonly Dictionary<DateOnly, long> _seen = [];
+        private long _epoch;
+
+        public Dictionary<string, View> Views { get; } = new(StringComparer.Ordinal);
+
+        public bool Registered { get; set; }
+
+        public void See(DateOnly day, long version, long now)
+        {
+            if (_seen.TryGetValue(day, out var known) && known >= version)
+            {
+                return;
+            }
+
+            _seen[day] = version;
+            foreach (var view in Views.Values.Where(v => v.Covers(day)))
+            {
+                view.MarkDirty(now, reset: false);
+            }
+        }
+
+        public void SeeEpoch(long epoch, long now)
+        {
+            if (epoch <= _epoch)
+            {
+                return;
+            }
+
+            _epoch = epoch;
+            foreach (var view in Views.Values)
+            {
+                view.MarkDirty(now, reset: true);
+            }
+        }
+
+        /// <summary>Takes in a feed's state at registration or renewal: what it published that we did not see.</summary>
+        public void Absorb(FeedState state, long now, bool baseline)
+        {
+            if (baseline)
+            {
+                _epoch = state.Epoch;
+                foreach (var (day, version) in state.Days)
+                {
+                    _seen[day] = version;
+                }
+
+                return;
+            }
+
+            SeeEpoch(state.Epoch, now);
+            foreach (var (day, version) in state.Days)
+            {
+                See(day, version, now);
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text;
+using System.Text.Json.Serialization;
+using Pulso.Grains.Metrics;
+using Pulso.Grains.Output;
+
+namespace Pulso.Gateway.Live;
+
+/// <summary>One row of a live view: its group key, its JSON object (as the REST snapshot writes it) and a fingerprint of its figures.</summary>
+internal sealed record LiveRow(string Key, Dictionary<string, object?> Values, Dictionary<string, object?> Dimensions, string Fingerprint);
+
+/// <summary><c>snapshot(subscriptionId, { version, rows })</c>.</summary>
+internal sealed record SnapshotMessage(
+    [property: JsonPropertyName("version")] long Version,
+    [property: JsonPropertyName("rows")] IReadOnlyList<Dictionary<string, object?>> Rows);
+
+/// <summary><c>update(subscriptionId, { version, rows, removed })</c>: changed or new rows, and the groups that are gone.</summary>
+internal sealed record UpdateMessage(
+    [property: JsonPropertyName("version")] long Version,
+    [property: JsonPropertyName("rows")] IReadOnlyList<Dictionary<string, object?>> Rows,
+    [property: JsonPropertyName("removed")] IReadOnlyList<Dictionary<string, object?>> Removed);
+
+internal static class LiveRows
+{
+    /// <summary>The rows of a result keyed by their group, valued as in the JSON snapshot (counts numbers, money and rates exact strings).</summary>
+    public static Dictionary<string, LiveRow> From(QueryResult result)
+    {
+        var rows = new Dictionary<string, LiveRow>(result.RowCount, StringComparer.Ordinal);
+        var key = new StringBuilder();
+        var fingerprint = new StringBuilder();
+        for (var r = 0; r < result.RowCount; r++)
+        {
+            key.Clear();
+            fingerprint.Clear();
+            var dimensions = new Dictionary<string, object?>(result.GroupBy.Count, StringComparer.Ordinal);
+            var values = new Dictionary<string, object?>(result.GroupBy.Count + result.Metrics.Count, StringComparer.Ordinal);
+            for (var d = 0; d < result.GroupBy.Count; d++)
+            {
+                var value = result.DimensionColumns[d][r];
+                dimensions[Dimensions.Name(result.GroupBy[d])] = value;
+                values[Dimensions.Name(result.GroupBy[d])] = value;
+                key.Append(value).Append('\u001f');
+            }
+
+            foreach (var metric in result.Metrics)
+            {
+                object? value = metric.IsNull(r) ? null
+                    : metric.Kind == MetricValueKind.Integer ? metric.Values[r]
+                    : FixedPoint.ToString(metric.Values[r], metric.Decimals);
+                values[metric.Name] = value;
+                fingerprint.Append(metric.IsNull(r) ? "~" : metric.Values[r].ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('|');
+            }
+
+            var k = key.ToString();
+            rows[k] = new LiveRow(k, values, dimensions, fingerprint.ToString());
+        }
+
+        return rows;
+    }
+}

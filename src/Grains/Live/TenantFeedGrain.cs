@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Orleans.Utilities;
+using Pulso.Grains.Abstractions.Live;
+
+namespace Pulso.Grains.Live;
+
+/// <summary>
+/// One tenant's live bridge: a list of gateway observers (expiring unless renewed) and the latest version seen per
+/// day. Holds no figures and calls no grain: tables tell it, it tells the gateways, one-way all the way down.
+/// </summary>
+[Reentrant]
+public sealed class TenantFeedGrain(ILogger<TenantFeedGrain> logger) : Grain, ITenantFeedGrain
+{
+    /// <summary>A gateway that has not renewed for this long is dropped (gateways renew every 2 s).</summary>
+    public static readonly TimeSpan ObserverExpiration = TimeSpan.FromSeconds(8);
+
+    /// <summary>Days whose versions are kept for renewals (the most recently changed ones).</summary>
+    private const int MaxDaysKept = 400;
+
+    private readonly ObserverManager<IMetricFeedObserver> _observers = new(ObserverExpiration, logger);
+    private readonly Dictionary<DateOnly, long> _days = [];
+    private long _epoch;
+
+    public Task<FeedState> Subscribe(IMetricFeedObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        _observers.Subscribe(observer, observer);
+        return Task.FromResult(new FeedState(_epoch, new Dictionary<DateOnly, long>(_days)));
+    }
+
+    public Task Unsubscribe(IMetricFeedObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public async Task PublishDay(DayChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (_days.TryGetValue(change.Day, out var known) && known >= change.Version)
+        {
+            return;
+        }
+
+        _days[change.Day] = change.Version;
+        if (_days.Count > MaxDaysKept)
+        {
+            _days.Remove(_days.Keys.Min());
+        }
+
+        await _observers.Notify(o => o.OnDayChanged(change));
+    }
+
+    public async Task PublishTenant()
+    {
+        var epoch = ++_epoch;
+        var tenant = this.GetPrimaryKeyString();
+        await _observers.Notify(o => o.OnTenantChanged(tenant, epoch));
+    }
+}
