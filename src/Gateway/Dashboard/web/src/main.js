@@ -251,7 +251,7 @@ class Dashboard {
       li.dataset.tipificacion = u.tipificacion;
       const name = document.createElement('strong');
       name.textContent = u.tipificacion;
-      li.append(name, ` — ${formatMetric('total_gestiones', u.count)} gestiones`);
+      li.append(name, ` — ${formatMetric('total_gestiones', u.count)} ${Number(u.count) === 1 ? 'gestión' : 'gestiones'}`);
       return li;
     });
     if (unmapped.length > UNMAPPED_SHOWN) {
