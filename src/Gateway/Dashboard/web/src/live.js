@@ -59,8 +59,9 @@ export class LiveFeed {
    * @param {(state: string, detail: string) => void} o.onState
    * @param {(viewId: string, kind: 'rest'|'snapshot'|'update') => void} o.onView
    * @param {(message: string|null) => void} o.onError
+   * @param {import('@microsoft/signalr').HubConnection} [o.connection] the hub connection (tests pass a fake one)
    */
-  constructor({ session, api, onState, onView, onError }) {
+  constructor({ session, api, onState, onView, onError, connection = hubConnection(session) }) {
     this.session = session;
     this.api = api;
     this.onState = onState;
@@ -77,11 +78,8 @@ export class LiveFeed {
     this.restarts = 0;
     this.restartTimer = null;
     this.lastRestLoad = 0;
-    this.connection = new HubConnectionBuilder()
-      .withUrl('/hubs/metrics', { accessTokenFactory: () => this.session.currentToken() })
-      .withAutomaticReconnect(RECONNECT_DELAYS_MS)
-      .configureLogging({ log: (level, message) => this.#log(level, message) })
-      .build();
+    this.stopped = false;
+    this.connection = connection;
     this.connection.on('snapshot', (id, payload) => this.#receive(id, 'snapshot', payload));
     this.connection.on('update', (id, payload) => this.#receive(id, 'update', payload));
     this.connection.onreconnecting(() => {
@@ -102,7 +100,16 @@ export class LiveFeed {
 
   /** Connects to the hub (and keeps trying); the views are served by REST meanwhile. */
   start() {
+    this.stopped = false;
     this.#connect();
+  }
+
+  /** Stops trying and closes the connection. */
+  async stop() {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    await this.connection.stop();
   }
 
   /**
@@ -182,7 +189,7 @@ export class LiveFeed {
   }
 
   #scheduleRestart() {
-    if (this.restartTimer !== null || this.connection.state !== HubConnectionState.Disconnected) {
+    if (this.stopped || this.restartTimer !== null || this.connection.state !== HubConnectionState.Disconnected) {
       return;
     }
     const delay = RESTART_DELAYS_MS[Math.min(this.restarts, RESTART_DELAYS_MS.length - 1)];
@@ -301,10 +308,14 @@ export class LiveFeed {
     this.onState(state, this.detail);
   }
 
-  #log(level, message) {
-    // The client's own diagnostics go to the connection state's tooltip, not to the console.
-    if (level >= LogLevel.Warning) {
-      this.detail = message;
-    }
-  }
+}
+
+/** The connection of DESIGN 5: the token in the query string for WebSockets, reconnecting by itself for a while. */
+function hubConnection(session) {
+  return new HubConnectionBuilder()
+    .withUrl('/hubs/metrics', { accessTokenFactory: () => session.currentToken() })
+    .withAutomaticReconnect(RECONNECT_DELAYS_MS)
+    // The client's own diagnostics stay out of the console: the page shows the connection state instead.
+    .configureLogging(LogLevel.None)
+    .build();
 }
