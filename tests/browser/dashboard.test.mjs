@@ -194,7 +194,7 @@ async function main() {
     page.on('pageerror', (error) => errors.push({ text: `uncaught: ${error.message}`, at: '' }));
 
     // The demo tenant exists once the silo has created it.
-    const settings = await until('the demo tenant', 30_000, async () => {
+    const settings = await until('the demo tenant', 90_000, async () => {
       const response = await fetch(`${base}/api/v1/tenants/demo`, { headers: auth });
       return response.ok ? (await response.json()).settings : null;
     });
@@ -203,8 +203,8 @@ async function main() {
       'signs in to the demo tenant by itself and shows the leaderboard live',
       async () => {
         await page.goto(base, { waitUntil: 'domcontentloaded' });
-        await page.waitForFunction(() => document.querySelectorAll('#ranking tbody tr[data-ejecutivo]').length > 0, null, { timeout: 30_000 });
-        await page.waitForFunction(() => document.getElementById('estado').dataset.estado === 'live', null, { timeout: 15_000 });
+        await page.waitForFunction(() => document.querySelectorAll('#ranking tbody tr[data-ejecutivo]').length > 0, null, { timeout: 60_000 });
+        await page.waitForFunction(() => document.getElementById('estado').dataset.estado === 'live', null, { timeout: 30_000 });
         const source = await page.evaluate(() => sessionStorage.getItem('pulso.tokenSource'));
         assert(source === 'dev', `the token came from '${source}', not /dev/token`);
         const tenant = await page.textContent('#cliente');

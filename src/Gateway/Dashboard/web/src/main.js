@@ -68,6 +68,7 @@ class Dashboard {
     $('hasta').value = today;
     this.#wireControls();
     $('tablero').hidden = false;
+    $('conexion').hidden = false;
     this.feed.start();
     this.#apply();
     setInterval(() => this.#tick(), 1000);
@@ -334,7 +335,6 @@ async function boot() {
     await session.tryDevSignIn();
   }
   if (!session.signedIn) {
-    $('estado').hidden = true;
     showSignIn(session);
     return;
   }
@@ -360,7 +360,6 @@ async function boot() {
     if (error instanceof ApiError && error.status === 401) {
       session.signOut({ remember: false });
       $('sesion').hidden = true;
-      $('estado').hidden = true;
       showSignIn(session, 'El servidor rechazó el token (vencido o firmado con otra clave). Ingrese otro.');
     } else if (error instanceof ApiError && error.status === 404) {
       showFailure(`No existe el cliente «${tenant}», o su token no da acceso a él.`);
