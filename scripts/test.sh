@@ -4,7 +4,8 @@
 #   bash scripts/test.sh
 #
 # 1. installs what the tests need and is missing (idempotent; apt only when
-#    `dpkg -s` says a package is absent),
+#    `dpkg -s` says a package is absent; `npm ci` in tests/js only when its
+#    node_modules is missing or was installed from another lock),
 # 2. builds Pulso.Orleans.sln (Release),
 # 3. starts PostgreSQL, Redis and MariaDB with scripts/services.sh (fresh data,
 #    connection strings exported from .scratch/services.env), runs every test
@@ -99,6 +100,19 @@ fi
 require_cmd dotnet "install the .NET SDK (see global.json)"
 require_cmd node "install Node.js >= 20"
 echo "    dotnet $(dotnet --version), node $(node --version), $(nproc) cores"
+# The JavaScript readers the gateway tests run (apache-arrow), from the committed lock: only when node_modules is
+# missing or was installed from another lock. A failure is left to the tests that need them, which say so.
+js_lock=tests/js/package-lock.json
+js_stamp=tests/js/node_modules/.pulso-lock
+if [[ ! -f "$js_stamp" ]] || ! cmp -s "$js_lock" "$js_stamp"; then
+  if (cd tests/js && npm ci --no-audit --no-fund --loglevel=error) >"$RESULTS/npm.log" 2>&1; then
+    cp "$js_lock" "$js_stamp"
+    echo "    npm ci in tests/js"
+  else
+    echo "    npm ci in tests/js FAILED (the Arrow reader test will fail):"
+    tail -n 10 "$RESULTS/npm.log" | indent
+  fi
+fi
 # Tests may read the reference fixtures; give them the absolute shared path.
 if shared="$(pulso_shared_dir 2>/dev/null)"; then export PULSO_SHARED="$shared"; fi
 

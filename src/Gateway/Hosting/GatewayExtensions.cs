@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -22,6 +24,9 @@ namespace Pulso.Gateway.Hosting;
 /// <summary>Registration of the HTTP edge; co-hosted in a silo or in a process of its own with an Orleans client.</summary>
 public static class GatewayExtensions
 {
+    // The largest body of a route other than push ingest: a homologation of some hundred thousand rules.
+    private const long AdminBodyBytes = 8 << 20;
+
     public static IHostApplicationBuilder AddPulsoGateway(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -39,6 +44,9 @@ public static class GatewayExtensions
         // Only the pulso_* series and the process basics: the default runtime gauges fail promtool's lint.
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressEventCounters = true, SuppressMeters = true, SuppressProcessMetrics = false, SuppressDebugMetrics = true });
         builder.Services.AddProblemDetails();
+        // Answers quote input back (a refused value in a detail, a key's name): HTML-sensitive characters (and '+') are
+        // written as \uXXXX, which the relaxed encoder ASP.NET Core uses by default does not do; other Unicode stays as it is.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
         builder.Services.AddOpenApi("v1");
         builder.Services.AddHealthChecks().AddCheck<ClusterReadiness>("cluster", tags: ["ready"]);
         return builder;
@@ -48,7 +56,7 @@ public static class GatewayExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(context => BodylessStatus(context.HttpContext));
         app.UsePulsoDashboard();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -58,9 +66,25 @@ public static class GatewayExtensions
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Pulso API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapMetrics("/metrics");
-        app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi().MapAuditApi();
+        app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).WithBodyGuard(AdminBodyBytes)
+            .MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi().MapAuditApi();
         app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapIngestApi();
         app.MapHub<MetricsHub>("/hubs/metrics");
         return app;
+    }
+
+    // Answers without a body (a challenge, an unknown route) as problem+json whatever the Accept header asks for:
+    // the default page falls back to text/plain when a client accepts only text/csv or Arrow.
+    private static Task BodylessStatus(HttpContext context)
+    {
+        var status = context.Response.StatusCode;
+        var detail = status switch
+        {
+            StatusCodes.Status401Unauthorized => $"credentials are missing or not valid: send Authorization: Bearer <token> or {ApiKeyAuthenticationHandler.Header}",
+            StatusCodes.Status404NotFound => $"no route {context.Request.Path}",
+            StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}",
+            _ => null,
+        };
+        return TypedResults.Problem(statusCode: status, detail: detail).ExecuteAsync(context);
     }
 }

@@ -33,12 +33,12 @@ internal static class IngestApi
     {
         tenants.MapPost("/{tenant}/gestiones", (string tenant, HttpContext context, IClusterClient cluster, IngestThrottle throttle, IOptions<IngestOptions> options) =>
                 PushAsync(Gestiones, tenant, context, cluster, throttle, options.Value))
-            .RequireAuthorization()
+            .RequireAccess(Access.Ingest)
             .WithName("PushGestiones")
             .WithSummary("Push gestiones as a JSON array, NDJSON or CSV; exactly once per Idempotency-Key");
         tenants.MapPost("/{tenant}/jornadas", (string tenant, HttpContext context, IClusterClient cluster, IngestThrottle throttle, IOptions<IngestOptions> options) =>
                 PushAsync(Jornadas, tenant, context, cluster, throttle, options.Value))
-            .RequireAuthorization()
+            .RequireAccess(Access.Ingest)
             .WithName("PushJornadas")
             .WithSummary("Push jornadas (hours worked) as a JSON array, NDJSON or CSV; exactly once per Idempotency-Key");
         return tenants;
@@ -47,15 +47,9 @@ internal static class IngestApi
     private static async Task<Results<Ok<IngestResponse>, ProblemHttpResult>> PushAsync(
         string kind, string tenant, HttpContext context, IClusterClient cluster, IngestThrottle throttle, IngestOptions options)
     {
-        var authorized = context.User.AuthorizedTenant(tenant);
-        if (authorized is null)
+        if (!TenantAccess.TryResolve(context, tenant, out var authorized, out var denied))
         {
-            return Problem(StatusCodes.Status404NotFound, $"no tenant '{tenant}'");
-        }
-
-        if (context.Role() != "admin")
-        {
-            return Problem(StatusCodes.Status403Forbidden, $"role '{context.Role()}' may not push {kind}; push ingest needs role admin");
+            return denied;
         }
 
         if (!TryIdempotencyKey(context.Request, out var key, out var keyProblem))

@@ -25,10 +25,17 @@ internal sealed class BadRequestProblems(IProblemDetailsService problems) : IExc
             ProblemDetails =
             {
                 Status = bad.StatusCode,
-                Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-                    ? $"{bad.Message} (Kestrel:Limits:MaxRequestBodySize)"
-                    : bad.Message,
+                Detail = Detail(bad),
             },
         });
+    }
+
+    /// <summary>Kestrel's reason, naming the configuration key when it is the body size limit.</summary>
+    public static string Detail(BadHttpRequestException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception.StatusCode == StatusCodes.Status413PayloadTooLarge
+            ? $"{exception.Message} (Kestrel:Limits:MaxRequestBodySize)"
+            : exception.Message;
     }
 }

@@ -11,12 +11,10 @@ namespace Pulso.Gateway.Snapshots;
 /// <summary><c>GET /api/v1/tenants/{tenant}/metrics</c>: the snapshot of DESIGN 5 as JSON, CSV or Arrow.</summary>
 internal static class SnapshotApi
 {
-    private static readonly string[] s_analystRoles = ["analyst", "admin", "operator"];
-
     public static RouteGroupBuilder MapSnapshotApi(this RouteGroupBuilder tenants)
     {
         tenants.MapGet("/{tenant}/metrics", GetSnapshot)
-            .RequireAuthorization()
+            .RequireAccess(Access.Read, export: Access.Export)
             .WithName("GetMetricsSnapshot")
             .WithSummary("Metrics of a tenant for a date range, grouped and filtered, as JSON, CSV or Arrow");
         return tenants;
@@ -24,10 +22,9 @@ internal static class SnapshotApi
 
     private static async Task<IResult> GetSnapshot(string tenant, HttpContext context, IClusterClient cluster, IOptions<QueryLimitOptions> limits)
     {
-        var authorized = context.User.AuthorizedTenant(tenant);
-        if (authorized is null)
+        if (!TenantAccess.TryResolve(context, tenant, out var authorized, out var problem))
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"no tenant '{tenant}'");
+            return problem;
         }
 
         var format = Format(context.Request);
@@ -36,9 +33,9 @@ internal static class SnapshotApi
             return Results.Problem(statusCode: StatusCodes.Status406NotAcceptable, detail: "format must be json, csv or arrow (or Accept application/json, text/csv, application/vnd.apache.arrow.stream)");
         }
 
-        if (format != "json" && !s_analystRoles.Contains(context.Role()))
+        if (format != "json" && !TenantAccess.TryResolve(context, tenant, out _, out problem, export: true))
         {
-            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, detail: $"role '{context.Role()}' may not export {format}");
+            return problem;
         }
 
         if (!SnapshotRequest.TryParse(context.Request.Query, out var query, out var error))

@@ -13,16 +13,16 @@ internal static class ApiKeyApi
 {
     public static RouteGroupBuilder MapApiKeyApi(this RouteGroupBuilder tenants)
     {
-        tenants.MapGet("/{tenant}/apikeys", List).RequireAuthorization().WithName("ListApiKeys").WithSummary("The tenant's API keys (no secrets)");
-        tenants.MapPost("/{tenant}/apikeys", Create).RequireAuthorization().Audited("POST apikeys").WithName("CreateApiKey")
+        tenants.MapGet("/{tenant}/apikeys", List).RequireAccess(Access.Read).WithName("ListApiKeys").WithSummary("The tenant's API keys (no secrets)");
+        tenants.MapPost("/{tenant}/apikeys", Create).RequireAccess(Access.Write).Audited("POST apikeys").WithName("CreateApiKey")
             .WithSummary("Create an API key { name, role: admin|viewer }; the key is in this answer only");
-        tenants.MapDelete("/{tenant}/apikeys/{id}", Revoke).RequireAuthorization().Audited("DELETE apikeys").WithName("RevokeApiKey").WithSummary("Revoke an API key");
+        tenants.MapDelete("/{tenant}/apikeys/{id}", Revoke).RequireAccess(Access.Write).Audited("DELETE apikeys").WithName("RevokeApiKey").WithSummary("Revoke an API key");
         return tenants;
     }
 
     private static async Task<IResult> List(string tenant, HttpContext context, IClusterClient cluster)
     {
-        if (!TenantAccess.TryResolve(context, tenant, TenantAccess.Readers, out var id, out var problem))
+        if (!TenantAccess.TryResolve(context, tenant, out var id, out var problem))
         {
             return problem;
         }
@@ -32,7 +32,7 @@ internal static class ApiKeyApi
 
     private static async Task<IResult> Create(string tenant, HttpContext context, IClusterClient cluster)
     {
-        if (!TenantAccess.TryResolve(context, tenant, TenantAccess.Writers, out var id, out var problem))
+        if (!TenantAccess.TryResolve(context, tenant, out var id, out var problem))
         {
             return problem;
         }
@@ -44,7 +44,7 @@ internal static class ApiKeyApi
         }
         catch (JsonException e)
         {
-            return TenantAccess.Invalid($"the body must be {{ \"name\", \"role\" }}: {e.Message}");
+            return TenantAccess.Invalid($"the body is not valid JSON of the form {{ \"name\", \"role\" }}: {e.Message}");
         }
 
         if (body?.Name is null || body.Role is null)
@@ -70,7 +70,7 @@ internal static class ApiKeyApi
 
     private static async Task<IResult> Revoke(string tenant, string id, HttpContext context, IClusterClient cluster)
     {
-        if (!TenantAccess.TryResolve(context, tenant, TenantAccess.Writers, out var owner, out var problem))
+        if (!TenantAccess.TryResolve(context, tenant, out var owner, out var problem))
         {
             return problem;
         }

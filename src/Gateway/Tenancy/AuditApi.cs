@@ -19,7 +19,7 @@ internal static partial class AuditApi
 
     public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder tenants)
     {
-        tenants.MapGet("/{tenant}/audit", List).RequireAuthorization().WithName("GetAuditLog")
+        tenants.MapGet("/{tenant}/audit", List).RequireAccess(Access.Write).WithName("GetAuditLog")
             .WithSummary($"The tenant's audit log of admin actions, newest first (`limit`, default 100, at most {MaxLimit}; admin, operator)");
         return tenants;
     }
@@ -36,7 +36,7 @@ internal static partial class AuditApi
 
     private static async Task<IResult> List(string tenant, HttpContext context, IClusterClient cluster, int? limit)
     {
-        if (!TenantAccess.TryResolve(context, tenant, TenantAccess.Writers, out var id, out var problem))
+        if (!TenantAccess.TryResolve(context, tenant, out var id, out var problem))
         {
             return problem;
         }

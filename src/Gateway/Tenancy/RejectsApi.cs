@@ -10,18 +10,16 @@ namespace Pulso.Gateway.Tenancy;
 /// <summary><c>GET /api/v1/tenants/{tenant}/rejects</c>: quarantined rows with their reasons (they hold debtor ids: analysts and admins).</summary>
 internal static class RejectsApi
 {
-    private static readonly string[] s_roles = [TenantAccess.Analyst, TenantAccess.Admin, TenantAccess.Operator];
-
     public static RouteGroupBuilder MapRejectsApi(this RouteGroupBuilder tenants)
     {
-        tenants.MapGet("/{tenant}/rejects", GetRejects).RequireAuthorization().WithName("GetRejects")
+        tenants.MapGet("/{tenant}/rejects", GetRejects).RequireAccess(Access.Export).WithName("GetRejects")
             .WithSummary("The most recent rejected rows (newest first; `limit` 1-10000, default 100) with reason, source, line and fields");
         return tenants;
     }
 
     private static async Task<IResult> GetRejects(string tenant, HttpContext context, IClusterClient cluster, int? limit)
     {
-        if (!TenantAccess.TryResolve(context, tenant, s_roles, out var id, out var problem))
+        if (!TenantAccess.TryResolve(context, tenant, out var id, out var problem))
         {
             return problem;
         }

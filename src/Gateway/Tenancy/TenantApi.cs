@@ -18,23 +18,23 @@ internal static class TenantApi
 
     public static RouteGroupBuilder MapTenantApi(this RouteGroupBuilder tenants)
     {
-        tenants.MapGet("/", ListTenants).RequireAuthorization().WithName("ListTenants").WithSummary("Every tenant id (operator)");
-        tenants.MapPost("/", CreateTenant).RequireAuthorization().WithName("CreateTenant").WithSummary("Create a tenant (operator): { tenant, displayName, timeZone, retentionDays, metrics }");
-        tenants.MapGet("/{tenant}", GetTenant).RequireAuthorization().WithName("GetTenant").WithSummary("A tenant's settings");
-        tenants.MapPut("/{tenant}", PutTenant).RequireAuthorization().Audited("PUT settings").WithName("PutTenant").WithSummary("Replace a tenant's settings (admin)");
-        tenants.MapDelete("/{tenant}", DeleteTenant).RequireAuthorization().WithName("DeleteTenant").WithSummary("Delete a tenant (operator)");
-        tenants.MapGet("/{tenant}/homologation", GetHomologation).RequireAuthorization().WithName("GetHomologation")
+        tenants.MapGet("/", ListTenants).RequireAccess(Access.Directory).WithName("ListTenants").WithSummary("Every tenant id (operator)");
+        tenants.MapPost("/", CreateTenant).RequireAccess(Access.Directory).WithName("CreateTenant").WithSummary("Create a tenant (operator): { tenant, displayName, timeZone, retentionDays, metrics }");
+        tenants.MapGet("/{tenant}", GetTenant).RequireAccess(Access.Read).WithName("GetTenant").WithSummary("A tenant's settings");
+        tenants.MapPut("/{tenant}", PutTenant).RequireAccess(Access.Write).Audited("PUT settings").WithName("PutTenant").WithSummary("Replace a tenant's settings (admin)");
+        tenants.MapDelete("/{tenant}", DeleteTenant).RequireAccess(Access.Directory).WithName("DeleteTenant").WithSummary("Delete a tenant (operator)");
+        tenants.MapGet("/{tenant}/homologation", GetHomologation).RequireAccess(Access.Read).WithName("GetHomologation")
             .WithSummary("The homologation, and the unmapped raw tipificaciones seen in the last `days` days (default 30) with counts");
-        tenants.MapPut("/{tenant}/homologation", PutHomologation).RequireAuthorization().Audited("PUT homologation").WithName("PutHomologation")
+        tenants.MapPut("/{tenant}/homologation", PutHomologation).RequireAccess(Access.Write).Audited("PUT homologation").WithName("PutHomologation")
             .WithSummary("Replace the homologation: text/csv (tipificacion,categoria,es_contacto,es_compromiso[,cliente]) or a JSON array");
         return tenants;
     }
 
     private static async Task<IResult> ListTenants(HttpContext context, IClusterClient cluster)
     {
-        if (context.Role() != TenantAccess.Operator)
+        if (!TenantAccess.TryAuthorize(context, out var problem))
         {
-            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, detail: "only operators list tenants");
+            return problem;
         }
 
         var tenants = await cluster.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).List();
@@ -43,9 +43,9 @@ internal static class TenantApi
 
     private static async Task<IResult> CreateTenant(HttpContext context, IClusterClient cluster)
     {
-        if (context.Role() != TenantAccess.Operator)
+        if (!TenantAccess.TryAuthorize(context, out var problem))
         {
-            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, detail: "only operators create tenants");
+            return problem;
         }
 
         JsonElement body;
@@ -98,7 +98,7 @@ internal static class TenantApi
 
     private static async Task<IResult> GetTenant(string tenant, HttpContext context, IClusterClient cluster)
     {
-        if (!TenantAccess.TryResolve(context, tenant, TenantAccess.Readers, out var id, out var problem))
+        if (!TenantAccess.TryResolve(context, tenant, out var id, out var problem))
         {
             return problem;
         }
@@ -109,7 +109,7 @@ internal static class TenantApi
 
     private static async Task<IResult> PutTenant(string tenant, HttpContext context, IClusterClient cluster)
     {
-        if (!TenantAccess.TryResolve(context, tenant, TenantAccess.Writers, out var id, out var problem))
+        if (!TenantAccess.TryResolve(context, tenant, out var id, out var problem))
         {
             return problem;
         }
@@ -132,7 +132,7 @@ internal static class TenantApi
 
     private static async Task<IResult> DeleteTenant(string tenant, HttpContext context, IClusterClient cluster)
     {
-        if (!TenantAccess.TryResolve(context, tenant, [TenantAccess.Operator], out var id, out var problem))
+        if (!TenantAccess.TryResolve(context, tenant, out var id, out var problem))
         {
             return problem;
         }
@@ -149,7 +149,7 @@ internal static class TenantApi
 
     private static async Task<IResult> GetHomologation(string tenant, HttpContext context, IClusterClient cluster, int? days)
     {
-        if (!TenantAccess.TryResolve(context, tenant, TenantAccess.Readers, out var id, out var problem))
+        if (!TenantAccess.TryResolve(context, tenant, out var id, out var problem))
         {
             return problem;
         }
@@ -182,7 +182,7 @@ internal static class TenantApi
 
     private static async Task<IResult> PutHomologation(string tenant, HttpContext context, IClusterClient cluster)
     {
-        if (!TenantAccess.TryResolve(context, tenant, TenantAccess.Writers, out var id, out var problem))
+        if (!TenantAccess.TryResolve(context, tenant, out var id, out var problem))
         {
             return problem;
         }
