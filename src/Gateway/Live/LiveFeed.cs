@@ -35,7 +35,8 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
     private readonly Lock _gate = new();
     private readonly Dictionary<string, TenantViews> _tenants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
-    private readonly Channel<Subscription> _snapshots = Channel.CreateUnbounded<Subscription>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Subscription> _snapshots = Channel.CreateUnbounded<Subscription>();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly SemaphoreSlim _registering = new(1, 1);
     private IMetricFeedObserver? _reference;
 
@@ -151,6 +152,7 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
             }
         }
 
+        _wake.Writer.TryWrite(true);
         return Task.CompletedTask;
     }
 
@@ -164,31 +166,40 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
             }
         }
 
+        _wake.Writer.TryWrite(true);
         return Task.CompletedTask;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var renewals = RenewLoopAsync(stoppingToken);
-        var window = TimeSpan.FromMilliseconds(_options.CoalesceMilliseconds);
-        var nextTick = Stopwatch.GetTimestamp();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                // Snapshots go out as soon as they are asked for; changes once per window.
-                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), nextTick);
-                if (wait > TimeSpan.Zero)
+                // Snapshots go out as soon as they are asked for. A change goes out at once when its view sent
+                // nothing for a window (leading edge), otherwise when the window since the last send is over.
+                var wait = NextDue() - Stopwatch.GetTimestamp();
+                if (wait > 0 && !_snapshots.Reader.TryPeek(out _))
                 {
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    timeout.CancelAfter(wait);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(Math.Min(1.0, (double)wait / Stopwatch.Frequency)));
                     try
                     {
-                        await _snapshots.Reader.WaitToReadAsync(timeout.Token);
+                        await Task.WhenAny(_snapshots.Reader.WaitToReadAsync(timeout.Token).AsTask(), _wake.Reader.WaitToReadAsync(timeout.Token).AsTask());
                     }
                     catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
                     {
                     }
+                    finally
+                    {
+                        // The wait that did not fire is withdrawn, so that no reader is left waiting on a channel.
+                        await timeout.CancelAsync();
+                    }
+                }
+
+                while (_wake.Reader.TryRead(out _))
+                {
                 }
 
                 while (_snapshots.Reader.TryRead(out var subscription))
@@ -196,11 +207,7 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
                     await SendSnapshotAsync(subscription, stoppingToken);
                 }
 
-                if (Stopwatch.GetTimestamp() >= nextTick)
-                {
-                    nextTick = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
-                    await RecomputeAsync(stoppingToken);
-                }
+                await RecomputeAsync(stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -210,16 +217,40 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
         await renewals;
     }
 
+    /// <summary>When the earliest changed view may be sent (<see cref="Stopwatch"/> ticks; far ahead when nothing changed).</summary>
+    private long NextDue()
+    {
+        var window = (long)(_options.CoalesceMilliseconds / 1000.0 * Stopwatch.Frequency);
+        var due = long.MaxValue;
+        lock (_gate)
+        {
+            foreach (var view in _tenants.Values.SelectMany(t => t.Views.Values))
+            {
+                if (view.Dirty || view.Reset)
+                {
+                    due = Math.Min(due, view.LastSent == 0 ? 0 : view.LastSent + window);
+                }
+            }
+        }
+
+        return due;
+    }
+
     private async Task RecomputeAsync(CancellationToken cancellationToken)
     {
         List<(View View, bool Reset, long Since)> due;
+        var now = Stopwatch.GetTimestamp();
+        var window = (long)(_options.CoalesceMilliseconds / 1000.0 * Stopwatch.Frequency);
         lock (_gate)
         {
-            due = [.. _tenants.Values.SelectMany(t => t.Views.Values).Where(v => v.Dirty || v.Reset).Select(v => (v, v.Reset, v.DirtySince))];
+            due = [.. _tenants.Values.SelectMany(t => t.Views.Values)
+                .Where(v => (v.Dirty || v.Reset) && (v.LastSent == 0 || now - v.LastSent >= window))
+                .Select(v => (v, v.Reset, v.DirtySince))];
             foreach (var (view, _, _) in due)
             {
                 view.Dirty = false;
                 view.Reset = false;
+                view.LastSent = now;
             }
         }
 
@@ -412,6 +443,8 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
                 views.Registered = true;
             }
         }
+
+        _wake.Writer.TryWrite(true);
     }
 
     private TenantViews Views(string tenant)
@@ -485,6 +518,9 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
 
         /// <summary>Every figure may have changed (homologation, metrics): subscribers get a fresh snapshot.</summary>
         public bool Reset { get; set; }
+
+        /// <summary>When this view was last recomputed for sending (<see cref="Stopwatch"/> ticks; 0 before).</summary>
+        public long LastSent { get; set; }
 
         /// <summary>When the oldest change not yet sent reached this gateway (<see cref="Stopwatch"/> ticks; 0 when none).</summary>
         public long DirtySince { get; set; }

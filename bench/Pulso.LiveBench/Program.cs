@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+// The live benchmark's load process (bench/live-bench.sh runs it pinned to its own core):
+// N hub subscribers spread over T tenants watch "today by ejecutivo" while gestiones are pushed at a fixed
+// rate; every pushed batch carries one row of the probe ejecutivo, so the probe's total_gestiones counts the
+// batches acknowledged. A batch's latency runs from its push's acknowledgement to the first update on a
+// subscriber showing the probe at (at least) that count, on one monotonic clock.
+var options = Options.Parse(args);
+var http = new HttpClient { BaseAddress = new Uri(options.Gateway), Timeout = TimeSpan.FromSeconds(60) };
+var tenants = Enumerable.Range(1, options.Tenants).Select(i => $"live-{options.Run}-{i:00}").ToList();
+var zone = "UTC";
+var today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+using (var op = new HttpRequestMessage(HttpMethod.Get, "/readyz"))
+{
+    (await http.SendAsync(op)).EnsureSuccessStatusCode();
+}
+
+foreach (var tenant in tenants)
+{
+    using var create = new HttpRequestMessage(HttpMethod.Post, "/api/v1/tenants") { Content = JsonContent.Create(new { tenant, displayName = tenant, timeZone = zone, retentionDays = 30 }) };
+    create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(options.Key, "ops", "operator"));
+    var answer = await http.SendAsync(create);
+    if (!answer.IsSuccessStatusCode)
+    {
+        throw new InvalidOperationException($"creating {tenant}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+    }
+}
+
+Console.Error.WriteLine($"live-bench: {tenants.Count} tenants created; connecting {options.Subscribers} subscribers");
+var clock = Stopwatch.StartNew();
+var acks = tenants.ToDictionary(t => t, _ => new ConcurrentDictionary<long, double>());
+var latencies = new ConcurrentBag<double>();
+var seen = tenants.ToDictionary(t => t, _ => new ConcurrentDictionary<int, long>());
+long messages = 0, gaps = 0, outOfOrder = 0;
+var connections = new List<HubConnection>();
+var byEjecutivo = new { from = today, to = today, groupBy = new[] { "ejecutivo" } };
+for (var s = 0; s < options.Subscribers; s++)
+{
+    var tenant = tenants[s % tenants.Count];
+    var subscriber = s;
+    var connection = new HubConnectionBuilder()
+        .WithUrl(new Uri(new Uri(options.Gateway), $"/hubs/metrics?access_token={Uri.EscapeDataString(Token(options.Key, tenant, "viewer"))}"), o =>
+        {
+            o.Transports = HttpTransportType.WebSockets;
+            o.SkipNegotiation = true;
+        })
+        .Build();
+    long lastVersion = 0;
+    long probeSeen = 0;
+    void Receive(string kind, JsonElement payload)
+    {
+        var now = clock.Elapsed.TotalMilliseconds;
+        Interlocked.Increment(ref messages);
+        var version = payload.GetProperty("version").GetInt64();
+        if (version < lastVersion + 1)
+        {
+            Interlocked.Increment(ref outOfOrder);
+        }
+        else if (version > lastVersion + 1)
+        {
+            Interlocked.Increment(ref gaps);
+        }
+
+        lastVersion = version;
+        foreach (var row in payload.GetProperty("rows").EnumerateArray())
+        {
+            if (row.GetProperty("ejecutivo").GetString() != "PROBE")
+            {
+                continue;
+            }
+
+            var count = row.GetProperty("total_gestiones").GetInt64();
+            if (kind == "update")
+            {
+                for (var n = probeSeen + 1; n <= count; n++)
+                {
+                    if (acks[tenant].TryGetValue(n, out var ackedAt))
+                    {
+                        latencies.Add(now - ackedAt);
+                    }
+                }
+            }
+
+            probeSeen = Math.Max(probeSeen, count);
+        }
+
+        seen[tenant][subscriber] = probeSeen;
+    }
+
+    connection.On<string, JsonElement>("snapshot", (_, p) => Receive("snapshot", p));
+    connection.On<string, JsonElement>("update", (_, p) => Receive("update", p));
+    await connection.StartAsync();
+    await connection.InvokeAsync<string>("Subscribe", byEjecutivo);
+    connections.Add(connection);
+}
+
+Console.Error.WriteLine($"live-bench: {connections.Count} subscribed in {clock.Elapsed.TotalSeconds:F1} s; pushing {options.RowsPerSecond} rows/s for {options.Seconds} s");
+var pushers = tenants.Select((tenant, index) => PushAsync(tenant, index)).ToList();
+var pushed = await Task.WhenAll(pushers);
+
+// Every subscriber must end showing the last probe count of its tenant (nothing lost).
+var deadline = clock.Elapsed + TimeSpan.FromSeconds(30);
+while (clock.Elapsed < deadline && tenants.Any(t => seen[t].Count < options.Subscribers / tenants.Count || seen[t].Values.Any(v => v < acks[t].Count)))
+{
+    await Task.Delay(100);
+}
+
+var behind = tenants.Sum(t => seen[t].Values.Count(v => v < acks[t].Count));
+foreach (var connection in connections)
+{
+    await connection.DisposeAsync();
+}
+
+var sorted = latencies.Order().ToArray();
+double Pct(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+var report = new
+{
+    subscribers = options.Subscribers,
+    tenants = options.Tenants,
+    rowsPerSecond = options.RowsPerSecond,
+    seconds = options.Seconds,
+    rowsPushed = pushed.Sum(p => p.Rows),
+    batchesPushed = pushed.Sum(p => p.Batches),
+    pushErrors = pushed.Sum(p => p.Errors),
+    messages,
+    latencySamples = sorted.Length,
+    p50Ms = Pct(0.50),
+    p99Ms = Pct(0.99),
+    maxMs = sorted.Length == 0 ? double.NaN : sorted[^1],
+    versionGaps = gaps,
+    versionsOutOfOrder = outOfOrder,
+    subscribersBehindAtEnd = behind,
+};
+Console.WriteLine(JsonSerializer.Serialize(report));
+return report.pushErrors == 0 && gaps == 0 && outOfOrder == 0 && behind == 0 ? 0 : 1;
+
+// One tenant's pusher: every tick a CSV batch of rows ending with one PROBE row; the ack time recorded per probe count.
+async Task<(long Rows, long Batches, long Errors)> PushAsync(string tenant, int index)
+{
+    var perTenant = options.RowsPerSecond / (double)options.Tenants;
+    var batchesPerSecond = options.BatchesPerSecond;
+    var rowsPerBatch = Math.Max(1, (int)Math.Round(perTenant / batchesPerSecond));
+    var admin = Token(options.Key, tenant, "admin");
+    var interval = TimeSpan.FromSeconds(1.0 / batchesPerSecond);
+    var start = clock.Elapsed + interval * (index / (double)options.Tenants);
+    long rows = 0, batches = 0, errors = 0, probe = 0;
+    var random = new Random(index);
+    var total = (int)(options.Seconds * batchesPerSecond);
+    var inFlight = new List<Task>();
+    for (var b = 0; b < total; b++)
+    {
+        // Open loop: each batch leaves at its scheduled time, whether or not the previous one was answered.
+        var due = start + interval * b;
+        var wait = due - clock.Elapsed;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        var body = new StringBuilder("cliente,fecha,documento,ejecutivo,tipificacion,saldo,dias_mora,canal\n");
+        for (var r = 0; r < rowsPerBatch - 1; r++)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"{tenant},{today} {random.Next(8, 20):00}:{random.Next(60):00}:00,{random.Next(100_000)},EJ{random.Next(60):00},CONTACTO DIRECTO,{random.Next(1, 500_000) / 100m:0.00},{random.Next(0, 400)},LLAMADA\n");
+        }
+
+        body.Append(CultureInfo.InvariantCulture, $"{tenant},{today} 12:00:00,P{b},PROBE,CONTACTO DIRECTO,1.00,1,LLAMADA\n");
+        var batch = b;
+        inFlight.Add(Task.Run(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tenants/{tenant}/gestiones") { Content = new StringContent(body.ToString(), Encoding.UTF8, "text/csv") };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+            request.Headers.Add("Idempotency-Key", $"{options.Run}-{tenant}-{batch}");
+            var answer = await http.SendAsync(request);
+            if (!answer.IsSuccessStatusCode)
+            {
+                Interlocked.Increment(ref errors);
+                return;
+            }
+
+            // The probe count this batch brings the tenant to is the number of batches acknowledged so far.
+            var n = Interlocked.Increment(ref probe);
+            acks[tenant][n] = clock.Elapsed.TotalMilliseconds;
+            Interlocked.Add(ref rows, rowsPerBatch);
+            Interlocked.Increment(ref batches);
+        }));
+    }
+
+    await Task.WhenAll(inFlight);
+    return (rows, batches, errors);
+}
+
+static string Token(string key, string tenant, string role) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+{
+    Issuer = "pulso",
+    Audience = "pulso",
+    Expires = DateTime.UtcNow.AddHours(2),
+    Claims = new Dictionary<string, object> { ["sub"] = $"{role}@{tenant}", ["tenant"] = tenant, ["role"] = role },
+    SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
+});
+
+internal sealed record Options(string Gateway, string Key, int Subscribers, int Tenants, int RowsPerSecond, int BatchesPerSecond, int Seconds, string Run)
+{
+    public static Options Parse(string[] args)
+    {
+        string? Find(string name)
+        {
+            var i = Array.IndexOf(args, $"--{name}");
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        }
+
+        string Get(string name, string fallback) => Find(name) ?? fallback;
+
+        return new Options(
+            Get("gateway", "http://127.0.0.1:18080"),
+            Find("key") ?? Environment.GetEnvironmentVariable("PULSO_BENCH_KEY") ?? throw new ArgumentException("--key or PULSO_BENCH_KEY: the silo's signing key"),
+            int.Parse(Get("subscribers", "1000"), CultureInfo.InvariantCulture),
+            int.Parse(Get("tenants", "20"), CultureInfo.InvariantCulture),
+            int.Parse(Get("rows-per-second", "20000"), CultureInfo.InvariantCulture),
+            int.Parse(Get("batches-per-second", "10"), CultureInfo.InvariantCulture),
+            int.Parse(Get("seconds", "30"), CultureInfo.InvariantCulture),
+            Get("run", DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture)));
+    }
+}
