@@ -11,11 +11,13 @@
 #    connection strings exported from .scratch/services.env), runs every test
 #    project under tests/ (continuing past failures), sums the counters of
 #    their TRX files and stops the servers (also when the script is aborted),
-# 4. runs scripts/cluster-kill-test.sh (three silo processes, one SIGKILLed during
+# 4. runs scripts/browser-test.sh (the dashboard page in headless Chromium against
+#    an embedded-default silo; each of its checks = one test),
+# 5. runs scripts/cluster-kill-test.sh (three silo processes, one SIGKILLed during
 #    an import of 1M rows; figures equal to the reference = one test),
-# 5. runs scripts/standalone-gateway-test.sh (a silo process and a standalone gateway
+# 6. runs scripts/standalone-gateway-test.sh (a silo process and a standalone gateway
 #    process, figures pushed and read back through the gateway = one test),
-# 6. runs scripts/correctness-gate.sh (each data set compared = one test).
+# 7. runs scripts/correctness-gate.sh (each data set compared = one test).
 #
 # The last line printed is exactly `N passed, N failed` (`, N skipped` is
 # appended when tests were skipped). Exit 0 only when nothing failed and at
@@ -28,6 +30,7 @@
 #   PULSO_SKIP_GATE=1   skip the correctness gate (local use only).
 #   PULSO_SKIP_CLUSTER=1  skip the cluster kill test (local use only).
 #   PULSO_SKIP_STANDALONE=1  skip the standalone gateway test (local use only).
+#   PULSO_SKIP_BROWSER=1  skip the browser test (local use only).
 #   PULSO_SKIP_SERVICES=1  do not start or stop the servers: the caller provides
 #                       them and exports PULSO_TEST_POSTGRES, PULSO_TEST_REDIS and
 #                       PULSO_TEST_MYSQL itself.
@@ -206,6 +209,25 @@ for proj in "${projects[@]}"; do
   failed=$((failed + f))
   skipped=$((skipped + s))
 done
+
+# ------------------------------------------------ the dashboard page in a browser
+# Headless Chromium against an embedded-default silo on free ports; each check counts.
+if [[ "${PULSO_SKIP_BROWSER:-0}" == 1 ]]; then
+  step "browser test skipped (PULSO_SKIP_BROWSER=1)"
+else
+  step "browser test (scripts/browser-test.sh)"
+  t0="$(now_s)"
+  PULSO_TEST_RESULTS="$RESULTS" bash scripts/browser-test.sh 2>&1 | tee "$RESULTS/browser.log" | indent || true
+  summary="$(grep -E '^browser: [0-9]+ passed, [0-9]+ failed$' "$RESULTS/browser.log" | tail -n 1 || true)"
+  if [[ "$summary" =~ ^browser:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+    failed=$((failed + BASH_REMATCH[2]))
+  else
+    failed=$((failed + 1))
+    echo "    the browser test printed no summary line: counted as 1 failure"
+  fi
+  echo "    browser test done in $(elapsed_since "$t0") s"
+fi
 
 # ------------------------------------------------ cluster: a silo killed mid-import
 # Three silo processes on PostgreSQL membership and Redis state, one SIGKILLed during

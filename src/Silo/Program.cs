@@ -19,4 +19,5 @@ builder.AddPulsoDemo();
 
 var app = builder.Build();
 app.MapPulsoGateway();
+app.MapPulsoDemo();
 app.Run();

@@ -12,6 +12,7 @@ using Prometheus;
 using Pulso.Gateway.Health;
 using Scalar.AspNetCore;
 using Pulso.Gateway.Auth;
+using Pulso.Gateway.Dashboard;
 using Pulso.Gateway.Ingest;
 using Pulso.Gateway.Limits;
 using Pulso.Gateway.Live;
@@ -56,6 +57,7 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => BodylessStatus(context.HttpContext));
+        app.UsePulsoDashboard();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

@@ -18,6 +18,13 @@ public static class DemoExtensions
         builder.Services.AddHostedService<DemoFeeder>();
         return builder;
     }
+
+    /// <summary>The demo's routes: the dashboard's self sign-in of the embedded default (see <see cref="DevSignIn"/>).</summary>
+    public static WebApplication MapPulsoDemo(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.MapDevSignIn();
+    }
 }
 
 /// <summary>
