@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Prometheus;
 using Pulso.Gateway.Health;
 using Scalar.AspNetCore;
+using Pulso.Gateway.Alerts;
 using Pulso.Gateway.Auth;
 using Pulso.Gateway.Ingest;
 using Pulso.Gateway.Limits;
@@ -56,7 +57,7 @@ public static class GatewayExtensions
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Pulso API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapMetrics("/metrics");
-        app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi().MapAuditApi();
+        app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi().MapAuditApi().MapAlertApi();
         app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapIngestApi();
         app.MapHub<MetricsHub>("/hubs/metrics");
         return app;
