@@ -15,9 +15,9 @@ using Pulso.Grains.Tenancy;
 namespace Pulso.Grains.Alerts;
 
 /// <summary>
-/// A tenant's alerts. Day changes arrive one-way from the live feed; the first one after a quiet spell schedules an
-/// evaluation a moment later (<see cref="AlertOptions.CoalesceMilliseconds"/>), so a burst of batches costs one query
-/// per rule window, not one per batch. Each evaluation asks the query worker for the figures of every window (down
+/// A tenant's alerts. Day changes arrive one-way from the live feed; the first one after a quiet spell is evaluated at
+/// once, later ones within <see cref="AlertOptions.CoalesceMilliseconds"/> of an evaluation wait for the window to end
+/// and are judged together, so a burst of batches costs one query per rule window and window, not one per batch. Each evaluation asks the query worker for the figures of every window (down
 /// the flow; nothing upstream is called back), lets <see cref="AlertJudge"/> decide, and persists the firings, the
 /// history and the outbox in one write before anything is sent. Deliveries are retried from the outbox with backoff
 /// on a grain timer; a reminder (while there are rules or pending notifications) brings the grain back after a silo
@@ -43,6 +43,7 @@ public sealed partial class AlertGrain(
     private bool _evaluationScheduled;
     private bool _purged;
     private TimeZoneInfo? _zone;
+    private long? _lastEvaluation;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -195,13 +196,18 @@ public sealed partial class AlertGrain(
         await DeliverDueAsync(CancellationToken.None);
     }
 
+    /// <summary>
+    /// Asks for an evaluation: at once after a quiet spell, else when the coalescing window since the last one ends,
+    /// so that a steady stream of batches costs at most one evaluation per window and a lone crossing waits for none.
+    /// </summary>
     private void MarkDirty()
     {
         _dirty = true;
         if (!_evaluationScheduled && _evaluationTimer is not null)
         {
             _evaluationScheduled = true;
-            _evaluationTimer.Change(TimeSpan.FromMilliseconds(_options.CoalesceMilliseconds), Timeout.InfiniteTimeSpan);
+            var wait = _lastEvaluation is { } last ? TimeSpan.FromMilliseconds(_options.CoalesceMilliseconds) - time.GetElapsedTime(last) : TimeSpan.Zero;
+            _evaluationTimer.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -214,6 +220,7 @@ public sealed partial class AlertGrain(
         }
 
         _dirty = false;
+        _lastEvaluation = time.GetTimestamp();
         try
         {
             await EvaluateAsync();

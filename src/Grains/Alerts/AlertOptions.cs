@@ -8,7 +8,7 @@ public sealed class AlertOptions
     /// <summary>The dashboard link sent with every notification; <c>{tenant}</c> is replaced by the tenant id.</summary>
     public string DashboardUrl { get; set; } = "http://127.0.0.1:8080/?tenant={tenant}";
 
-    /// <summary>Day changes arriving within this many milliseconds are judged together (one query per window).</summary>
+    /// <summary>At most one evaluation per this many milliseconds: changes arriving meanwhile are judged together.</summary>
     public int CoalesceMilliseconds { get; set; } = 100;
 
     /// <summary>One delivery attempt gives up after this long (a timeout is retried).</summary>
