@@ -93,21 +93,30 @@ async function resolvedCount() {
   return h.events.filter((e) => e.event === 'resolved').length;
 }
 
+const stats = (ms) => {
+  const s = [...ms].sort((a, b) => a - b);
+  const q = (p) => Math.round(s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]);
+  return { n: s.length, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: Math.round(s[s.length - 1]) };
+};
+
 // One phase: `n` crossings up (timed) and down (waited for), contacts c against non-contacts x of EJ-ALERT.
 let c = 0;
 let x = 0;
 let resolved = 0;
 async function phase(n) {
   const latencies = [];
+  const acks = [];
   if (x <= c) { await push(repeat(c - x + 1, ['EJ-ALERT', 'NO CONTESTA'])); x = c + 1; }
   for (let i = 0; i < n; i++) {
     const want = arrivals.length + 1;
     const up = x - c;
     const t0 = performance.now();
     await push(repeat(up, ['EJ-ALERT', 'CONTACTO']));
+    const acked = performance.now();
     c += up;
     const arrival = await nextArrival(want, 10_000);
     latencies.push(arrival.at - t0);
+    acks.push(acked - t0);
     const down = c - x + 1;
     await push(repeat(down, ['EJ-ALERT', 'NO CONTESTA']));
     x += down;
@@ -118,17 +127,12 @@ async function phase(n) {
     }
     resolved++;
   }
-  return latencies;
+  return { ...stats(latencies), pushAnswered: stats(acks) };
 }
 
-const stats = (ms) => {
-  const s = [...ms].sort((a, b) => a - b);
-  const q = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
-  return { n: s.length, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: s[s.length - 1] };
-};
 
 await phase(5); // warm-up: JIT, first activations
-const quiet = stats(await phase(crossings));
+const quiet = await phase(crossings);
 
 // The same under load: two pushers of `loadBatch` rows each for other ejecutivos of the tenant, back to back.
 let loading = true;
@@ -141,7 +145,7 @@ const pusher = async (k) => {
   }
 };
 const pushers = [pusher(1), pusher(2)];
-const loaded = stats(await phase(crossings));
+const loaded = await phase(crossings);
 loading = false;
 await Promise.all(pushers);
 const loadRate = loadRows / ((performance.now() - loadStart) / 1000);

@@ -16,8 +16,9 @@
 # the webhook's arrival; between crossings the rule is brought back under its threshold and the driver
 # waits for the resolution in the history.
 #
-# Output: a JSON line with n, p50, p95, p99 and max in milliseconds per phase, the load's rows/s, and the
-# count of notifications and distinct ids (equal: none sent twice); silo log in .scratch/bench-out/alerts/.
+# Output: a JSON line with n, p50, p95, p99 and max in milliseconds per phase (and, as pushAnswered, the part
+# of it until the crossing push was answered), the load's rows/s, and the count of notifications and distinct
+# ids (equal: none sent twice); silo log in .scratch/bench-out/alerts/.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
