@@ -1,5 +1,5 @@
 using Orleans.TestingHost;
-using Pulso.Grains.Abstractions.Alerts;
+using Pulso.Grains.Abstractions.Tenancy;
 using Pulso.Grains.Tests.Support;
 using Xunit.Abstractions;
 
@@ -91,6 +91,30 @@ public sealed class DeliveryTests(GrainClusterFixture fixture, ITestOutputHelper
         {
             t.Receiver.Release(path);
             await RestoreTwoSilosAsync(fixture.Cluster);
+        }
+    }
+
+    [Fact]
+    public async Task DeletingTheTenantDropsItsRulesHistoryAndPendingNotifications()
+    {
+        var t = await AlertTenant.CreateAsync(fixture.Client);
+        t.Receiver.Hold(t.Path("held"), 503);
+        try
+        {
+            await t.PutAsync(AlertTenant.Rule("volumen", "total_gestiones", "gte", 1m, t.Webhook("held")));
+            await t.ApplyAsync(1, AlertTenant.Contact);
+            await t.Receiver.WaitAsync(t.Path("held"), r => r.Count >= 1, s_patience);
+            Assert.Single(await t.Alerts.Pending());
+
+            await fixture.Client.GetGrain<ITenantGrain>(GrainKeys.Tenant(t.Id)).Delete();
+
+            Assert.Empty(await t.Alerts.List());
+            Assert.Empty(await t.Alerts.History(100));
+            Assert.Empty(await t.Alerts.Pending());
+        }
+        finally
+        {
+            t.Receiver.Release(t.Path("held"));
         }
     }
 
