@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Prometheus;
 using Pulso.Gateway.Health;
 using Scalar.AspNetCore;
+using Pulso.Gateway.Alerts;
 using Pulso.Gateway.Auth;
 using Pulso.Gateway.Dashboard;
 using Pulso.Gateway.Ingest;
@@ -67,7 +68,7 @@ public static class GatewayExtensions
         app.MapScalarApiReference("/docs", o => o.WithTitle("Pulso API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapMetrics("/metrics");
         app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).WithBodyGuard(AdminBodyBytes)
-            .MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi().MapAuditApi();
+            .MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi().MapAuditApi().MapAlertApi();
         app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapIngestApi();
         app.MapHub<MetricsHub>("/hubs/metrics");
         return app;

@@ -40,7 +40,8 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<IReadOnlyList<string>> SetHomologation(IReadOnlyList<HomologationRuleContract> rules);
 
     /// <summary>
-    /// Deletes the tenant: its day tables, idempotency keys and quarantine, API keys, audit log, then its settings.
+    /// Deletes the tenant: its day tables, idempotency keys and quarantine, API keys, audit log, alert rules, history
+    /// and pending notifications, then its settings.
     /// Resumed by the retention reminder if interrupted.
     /// </summary>
     [Alias("Delete")]

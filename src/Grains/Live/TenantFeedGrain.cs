@@ -1,13 +1,16 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Utilities;
+using Pulso.Grains.Abstractions.Alerts;
 using Pulso.Grains.Abstractions.Live;
+using Pulso.Grains.Abstractions.Tenancy;
 
 namespace Pulso.Grains.Live;
 
 /// <summary>
 /// One tenant's live bridge: a list of gateway observers (expiring unless renewed) and the latest version seen per
-/// day. Holds no figures and calls no grain: tables tell it, it tells the gateways, one-way all the way down.
+/// day. Holds no figures and waits on no grain: tables tell it, it tells the gateways and the tenant's alert grain,
+/// one-way all the way down.
 /// </summary>
 [Reentrant]
 public sealed class TenantFeedGrain(ILogger<TenantFeedGrain> logger) : Grain, ITenantFeedGrain
@@ -50,6 +53,7 @@ public sealed class TenantFeedGrain(ILogger<TenantFeedGrain> logger) : Grain, IT
             _days.Remove(_days.Keys.Min());
         }
 
+        await Alerts.OnDayChanged(change);
         await _observers.Notify(o => o.OnDayChanged(change));
     }
 
@@ -57,6 +61,10 @@ public sealed class TenantFeedGrain(ILogger<TenantFeedGrain> logger) : Grain, IT
     {
         var epoch = ++_epoch;
         var tenant = this.GetPrimaryKeyString();
+        await Alerts.OnTenantChanged();
         await _observers.Notify(o => o.OnTenantChanged(tenant, epoch));
     }
+
+    /// <summary>The tenant's alert grain (its methods called from here are one-way).</summary>
+    private IAlertGrain Alerts => GrainFactory.GetGrain<IAlertGrain>(GrainKeys.Tenant(this.GetPrimaryKeyString()));
 }

@@ -113,7 +113,17 @@ public static class ContractMapping
             filters[d] = values;
         }
 
-        return new MetricQuery(query.From, query.To, groupBy, query.Metrics, filters);
+        if (query.FromHour is < 0 or > 23 || query.ToHour is < 0 or > 23)
+        {
+            throw new ArgumentException("fromHour and toHour must be between 0 and 23");
+        }
+
+        if (query.From == query.To && query.FromHour > query.ToHour)
+        {
+            throw new ArgumentException($"fromHour ({query.FromHour}) is after toHour ({query.ToHour}) on the same day");
+        }
+
+        return new MetricQuery(query.From, query.To, groupBy, query.Metrics, filters, query.FromHour ?? 0, query.ToHour ?? 23);
     }
 
     public static QueryResultContract ToContract(this QueryResult result, long version)

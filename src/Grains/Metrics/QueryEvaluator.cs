@@ -186,6 +186,8 @@ public static class QueryEvaluator
         {
             var day = table.Day;
 
+            var horaPass = HorasFor(day);
+
             // Per-dictionary lookups, once per distinct value of this table.
             var tipCount = table.Tipificaciones.Count;
             var tipPass = new bool[tipCount];
@@ -287,7 +289,7 @@ public static class QueryEvaluator
             {
                 var key = cell.Key;
                 var (ej, hora, ca, tip, tramo) = MetricTable.UnpackKey(key);
-                if (!(ejPass[ej] && caPass[ca] && tipPass[tip] && _horaPass[hora] && _tramoPass[tramo]))
+                if (!(ejPass[ej] && caPass[ca] && tipPass[tip] && horaPass[hora] && _tramoPass[tramo]))
                 {
                     cellGroup[cell.Cell] = -1;
                     continue;
@@ -347,6 +349,25 @@ public static class QueryEvaluator
                     }
                 }
             }
+        }
+
+        /// <summary>The hours that pass on <paramref name="day"/>: the hora filter, cut by the query's first and last hour.</summary>
+        private bool[] HorasFor(DateOnly day)
+        {
+            var first = day == _query.From ? _query.FromHour : 0;
+            var last = day == _query.To ? _query.ToHour : 23;
+            if (first <= 0 && last >= 23)
+            {
+                return _horaPass;
+            }
+
+            var pass = (bool[])_horaPass.Clone();
+            for (var h = 0; h < 24; h++)
+            {
+                pass[h] &= h >= first && h <= last;
+            }
+
+            return pass;
         }
 
         private void AddDistinct(MetricTable table, int[] cellGroup, bool[][] distinctTip, bool[][] distinctCanal, bool perTable)

@@ -31,4 +31,18 @@ public static class PulsoMetrics
 
     public static readonly Gauge SourceLagSeconds = Prometheus.Metrics.CreateGauge(
         "pulso_source_lag_seconds", "How far a source's watermark is behind the source.", "tenant", "source");
+
+    public static readonly Counter Notifications = Prometheus.Metrics.CreateCounter(
+        "pulso_notifications_total", "Alert notification attempts by channel and outcome (delivered, retried, rejected, abandoned).", "channel", "outcome");
+
+    public static readonly Counter AlertEvents = Prometheus.Metrics.CreateCounter(
+        "pulso_alert_events_total", "Alert rule groups that started firing or resolved.", "tenant", "kind");
+
+    public static readonly Histogram AlertEvaluationSeconds = Prometheus.Metrics.CreateHistogram(
+        "pulso_alert_evaluation_duration_seconds", "Time to evaluate a tenant's alert rules (queries included).",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+
+    public static readonly Histogram NotificationDelaySeconds = Prometheus.Metrics.CreateHistogram(
+        "pulso_notification_delay_seconds", "From a rule firing to its notification's delivery (2xx), retries included.",
+        new HistogramConfiguration { LabelNames = ["channel"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 20) });
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Pulso.Grains.Abstractions.Alerts;
 using Pulso.Grains.Abstractions.Ingestion;
 using Pulso.Grains.Abstractions.Live;
 using Pulso.Grains.Abstractions.Metrics;
@@ -145,6 +146,7 @@ public sealed partial class TenantGrain(
         await GrainFactory.GetGrain<IIngestGrain>(GrainKeys.Ingest(tenant)).Purge();
         await GrainFactory.GetGrain<IApiKeyGrain>(tenant).Purge();
         await GrainFactory.GetGrain<IAuditGrain>(tenant).Purge();
+        await GrainFactory.GetGrain<IAlertGrain>(GrainKeys.Tenant(tenant)).Purge();
         if (await this.GetReminder(RetentionReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);

@@ -6,6 +6,7 @@ using Orleans.Persistence;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Pulso.Gateway.Auth;
+using Pulso.Grains.Alerts;
 using Pulso.Grains.Abstractions.Clustering;
 using Pulso.Grains.Persistence;
 using Pulso.Silo.Clustering;
@@ -29,6 +30,7 @@ public static class SiloExtensions
         builder.Services.AddOptions<PulsoStorageOptions>().BindConfiguration(PulsoStorageOptions.Section);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(cluster.ShutdownTimeoutSeconds));
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddPulsoAlerts(builder.Configuration);
 
         // Grain turns await Redis and PostgreSQL; on a one- or two-core node the default minimum of one worker per
         // core makes bursts of activations queue behind the pool's slow thread injection.

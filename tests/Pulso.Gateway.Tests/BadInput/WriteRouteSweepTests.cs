@@ -22,6 +22,8 @@ public sealed class WriteRouteSweepTests(GatewayFactory factory)
     private const string CreateTenant = "POST /api/v1/tenants/";
     private const string PutTenant = "PUT /api/v1/tenants/{tenant}";
     private const string DeleteTenant = "DELETE /api/v1/tenants/{tenant}";
+    private const string PutAlert = "PUT /api/v1/tenants/{tenant}/alerts/{name}";
+    private const string DeleteAlert = "DELETE /api/v1/tenants/{tenant}/alerts/{name}";
 
     /// <summary>What every route that takes a body is swept with.</summary>
     private static readonly string[] s_bodyKinds = ["malformed JSON", "wrong JSON types", "invalid UTF-8", "50 MB streamed", "SQL-looking", "script-looking"];
@@ -136,6 +138,19 @@ public sealed class WriteRouteSweepTests(GatewayFactory factory)
         Add(CreateTenant, "50 MB streamed", _ => Streamed50Mb("application/json", "{\"tenant\":\"nuevo-grande\",\"displayName\":\"", "x"), HttpStatusCode.RequestEntityTooLarge, "over the limit");
         Add(CreateTenant, "SQL-looking id", _ => Json($"{{\"tenant\":{Quote(Sql)}}}"), HttpStatusCode.BadRequest, "not a valid id");
         Add(CreateTenant, "script-looking id", _ => Json($"{{\"tenant\":{Quote(Script)}}}"), HttpStatusCode.BadRequest, "not a valid id");
+
+        const string Rule = "\"metric\":\"tasa_contactabilidad\",\"scope\":\"tenant\",\"comparator\":\"lt\",\"threshold\":\"0.2\",\"window\":\"today\","
+            + "\"minGestiones\":10,\"cooldownMinutes\":30,\"channels\":[{\"type\":\"webhook\",\"url\":\"http://127.0.0.1:9/hook\",\"secret\":\"s3cr3t-s3cr3t-s3cr3t\"}]";
+        string AlertPath(World w, string name) => Path(PutAlert, w.Tenant, string.Empty).Replace("{name}", Uri.EscapeDataString(name), StringComparison.Ordinal);
+        Add(PutAlert, "malformed JSON", _ => Json($"{{{Rule},"), HttpStatusCode.BadRequest, "not valid JSON", w => AlertPath(w, "regla"));
+        Add(PutAlert, "wrong JSON types (a string for minGestiones)", _ => Json($"{{{Rule.Replace("\"minGestiones\":10", "\"minGestiones\":\"many\"", StringComparison.Ordinal)}}}"),
+            HttpStatusCode.BadRequest, "minGestiones", w => AlertPath(w, "regla"));
+        Add(PutAlert, "invalid UTF-8", _ => NotUtf8($"{{{Rule.Replace("\"lt\"", "\"ltÑ\"", StringComparison.Ordinal)}}}", "application/json"), HttpStatusCode.BadRequest, "UTF-8", w => AlertPath(w, "regla"));
+        Add(PutAlert, "50 MB streamed", _ => Streamed50Mb("application/json", "{\"metric\":\"", "x"), HttpStatusCode.RequestEntityTooLarge, "bytes", w => AlertPath(w, "regla"));
+        Add(PutAlert, "SQL-looking metric", _ => Json($"{{{Rule.Replace("\"tasa_contactabilidad\"", Quote(Sql), StringComparison.Ordinal)}}}"), HttpStatusCode.BadRequest, "metric", w => AlertPath(w, "regla"));
+        Add(PutAlert, "script-looking name", _ => Json($"{{{Rule}}}"), HttpStatusCode.BadRequest, "name", w => AlertPath(w, Script));
+        Add(DeleteAlert, "SQL-looking name", _ => null, HttpStatusCode.NotFound, "no alert rule", w => AlertPath(w, Sql));
+        Add(DeleteAlert, "script-looking name", _ => null, HttpStatusCode.NotFound, "no alert rule", w => AlertPath(w, Script));
 
         const string Settings = "\"displayName\":\"X\",\"timeZone\":\"America/Lima\",\"retentionDays\":30";
         Add(PutTenant, "malformed JSON", _ => Json("{\"displayName\":"), HttpStatusCode.BadRequest, "not valid");

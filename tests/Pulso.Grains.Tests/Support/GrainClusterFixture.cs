@@ -20,6 +20,8 @@ public sealed class GrainClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // The silos' SendGrid host is this receiver: it must listen before they start.
+        await AlertReceiver.SharedAsync();
         var builder = new TestClusterBuilder(2);
         builder.Options.ConfigureFileLogging = false;
         builder.AddSiloBuilderConfigurator<PulsoTestSilo>();

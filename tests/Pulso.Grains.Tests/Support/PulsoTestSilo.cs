@@ -6,6 +6,7 @@ using Orleans.Serialization;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 using Orleans.TestingHost;
+using Pulso.Grains.Alerts;
 using Pulso.Grains.Persistence;
 
 namespace Pulso.Grains.Tests.Support;
@@ -36,6 +37,7 @@ public sealed class PulsoTestSilo : ISiloConfigurator
             new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()),
             services.GetRequiredService<IActivatorProvider>()));
         siloBuilder.UseInMemoryReminderService();
+        siloBuilder.Services.AddPulsoAlerts(new ConfigurationBuilder().AddInMemoryCollection(AlertSettings()).Build());
         siloBuilder.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = TimeSpan.FromSeconds(1);
@@ -47,6 +49,22 @@ public sealed class PulsoTestSilo : ISiloConfigurator
         });
         siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
     }
+
+    /// <summary>Alerts mail through the shared local receiver; retries and coalescing cut short for tests.</summary>
+    private static Dictionary<string, string?> AlertSettings() => new()
+    {
+        ["Pulso:Alerts:SendGrid:ApiKey"] = SendGridKey,
+        ["Pulso:Alerts:SendGrid:Host"] = AlertReceiver.SharedAsync().GetAwaiter().GetResult().BaseUrl,
+        ["Pulso:Alerts:SendGrid:From"] = "alerts@pulso.test",
+        ["Pulso:Alerts:DashboardUrl"] = "https://pulso.test/dashboard?tenant={tenant}",
+        ["Pulso:Alerts:CoalesceMilliseconds"] = "50",
+        ["Pulso:Alerts:RetryBaseMilliseconds"] = "200",
+        ["Pulso:Alerts:RetryMaxSeconds"] = "1",
+        ["Pulso:Alerts:DeliveryTimeoutSeconds"] = "5",
+    };
+
+    /// <summary>The SendGrid API key the test silos send.</summary>
+    public const string SendGridKey = "SG.pulso-tests-key";
 }
 
 /// <summary>The test client: a call to a silo that died fails within seconds instead of the default half minute.</summary>
