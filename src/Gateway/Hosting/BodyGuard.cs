@@ -1,8 +1,8 @@
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Pulso.Grains.Ingestion;
 
 namespace Pulso.Gateway.Hosting;
 
@@ -44,79 +44,12 @@ internal static class BodyGuard
         return group;
     }
 
-    private sealed class GuardedBody(Stream inner, long maxBytes) : Stream
+    private sealed class GuardedBody(Stream inner, long maxBytes) : CheckedBodyStream(inner, maxBytes, checkUtf8: true)
     {
-        private readonly Decoder _utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true).GetDecoder();
-        private long _read;
-        private bool _ended;
+        protected override Exception TooLarge(long limit) =>
+            new BadHttpRequestException($"the body is over the limit of {limit} bytes", StatusCodes.Status413PayloadTooLarge);
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => _read;
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = inner.Read(buffer);
-            Take(buffer[..n], ended: n == 0 && !buffer.IsEmpty);
-            return n;
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var n = await inner.ReadAsync(buffer, cancellationToken);
-            Take(buffer.Span[..n], ended: n == 0 && !buffer.IsEmpty);
-            return n;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        // A zero-byte read of an empty buffer only waits for data; the end is a zero-byte read of a real buffer.
-        private void Take(ReadOnlySpan<byte> data, bool ended)
-        {
-            if ((data.IsEmpty && !ended) || _ended)
-            {
-                return;
-            }
-
-            _ended = ended;
-            _read += data.Length;
-            if (_read > maxBytes)
-            {
-                throw new BadHttpRequestException($"the body is over the limit of {maxBytes} bytes", StatusCodes.Status413PayloadTooLarge);
-            }
-
-            try
-            {
-                // A character may straddle two reads; the end of the body flushes what is left.
-                _utf8.GetCharCount(data, flush: _ended);
-            }
-            catch (DecoderFallbackException e)
-            {
-                throw new BadHttpRequestException($"the body is not valid UTF-8 (near byte {_read - data.Length + Math.Max(0, e.Index)})", StatusCodes.Status400BadRequest);
-            }
-        }
+        protected override Exception NotUtf8(long offset) =>
+            new BadHttpRequestException($"the body is not valid UTF-8 (near byte {offset})", StatusCodes.Status400BadRequest);
     }
 }

@@ -574,53 +574,17 @@ public static class PushReader
     /// The request body as read: counted against the byte limit, hashed (SHA-256, for Idempotency-Key), and for
     /// JSON checked to be UTF-8 as it goes (a multi-byte character may straddle two reads).
     /// </summary>
-    private sealed class PushBody(Stream inner, long maxBytes, bool checkUtf8) : Stream
+    private sealed class PushBody(Stream inner, long maxBytes, bool checkUtf8) : CheckedBodyStream(inner, maxBytes, checkUtf8)
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        private readonly Decoder? _utf8 = checkUtf8 ? new UTF8Encoding(false, throwOnInvalidBytes: true).GetDecoder() : null;
-        private long _read;
-        private bool _ended;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
 
         public byte[] Hash() => _hash.GetHashAndReset();
 
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        protected override void Observe(ReadOnlySpan<byte> data) => _hash.AppendData(data);
 
-        public override int Read(Span<byte> buffer)
-        {
-            var n = inner.Read(buffer);
-            Take(buffer[..n]);
-            return n;
-        }
+        protected override Exception TooLarge(long limit) => new PushException(PushErrorKind.TooLarge, $"the body is over the limit of {limit} bytes");
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var n = await inner.ReadAsync(buffer, cancellationToken);
-            Take(buffer.Span[..n]);
-            return n;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override Exception NotUtf8(long offset) => new PushException(PushErrorKind.NotUtf8, $"the body is not valid UTF-8 (near byte {offset})");
 
         protected override void Dispose(bool disposing)
         {
@@ -630,45 +594,6 @@ public static class PushReader
             }
 
             base.Dispose(disposing);
-        }
-
-        private void Take(ReadOnlySpan<byte> data)
-        {
-            if (data.IsEmpty)
-            {
-                if (!_ended && _utf8 is not null)
-                {
-                    _ended = true;
-                    Check(data, flush: true);
-                }
-
-                return;
-            }
-
-            _read += data.Length;
-            if (_read > maxBytes)
-            {
-                throw new PushException(PushErrorKind.TooLarge, $"the body is over the limit of {maxBytes} bytes");
-            }
-
-            _hash.AppendData(data);
-            if (_utf8 is not null)
-            {
-                Check(data, flush: false);
-            }
-        }
-
-        private void Check(ReadOnlySpan<byte> data, bool flush)
-        {
-            try
-            {
-                _utf8!.GetCharCount(data, flush);
-            }
-            catch (DecoderFallbackException e)
-            {
-                var at = _read - data.Length + Math.Max(0, e.Index);
-                throw new PushException(PushErrorKind.NotUtf8, $"the body is not valid UTF-8 (near byte {at})");
-            }
         }
     }
 }
