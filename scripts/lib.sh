@@ -133,3 +133,14 @@ pulso_cli_run() {
 pulso_cli_label() {
   if [[ -n "${PULSO_CLI:-}" ]]; then printf 'PULSO_CLI=%s' "$PULSO_CLI"; else printf 'dotnet %s' "${PULSO_DLL#"$PULSO_ROOT"/}"; fi
 }
+
+# pulso_token KEY TENANT ROLE [SECONDS]: an HS256 JWT as the silos issue them (claims sub, tenant,
+# role; issuer and audience pulso), signed with the UTF-8 bytes of KEY, valid for SECONDS (600).
+pulso_b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+pulso_token() {
+  local key=$1 tenant=$2 role=$3 exp=$(($(date +%s) + ${4:-600})) header payload signature
+  header="$(printf '{"alg":"HS256","typ":"JWT"}' | pulso_b64url)"
+  payload="$(printf '{"sub":"%s@%s","tenant":"%s","role":"%s","iss":"pulso","aud":"pulso","exp":%d}' "$role" "$tenant" "$tenant" "$role" "$exp" | pulso_b64url)"
+  signature="$(printf '%s.%s' "$header" "$payload" | openssl dgst -sha256 -hmac "$key" -binary | pulso_b64url)"
+  printf '%s.%s.%s' "$header" "$payload" "$signature"
+}

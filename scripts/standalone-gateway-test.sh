@@ -90,16 +90,8 @@ stop() {
   done
 }
 
-b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
-
-# token TENANT ROLE : an HS256 JWT as the silos issue them (claims tenant, role; issuer and audience pulso).
-token() {
-  local header payload signature exp=$(($(date +%s) + 600))
-  header="$(printf '{"alg":"HS256","typ":"JWT"}' | b64url)"
-  payload="$(printf '{"sub":"%s@%s","tenant":"%s","role":"%s","iss":"pulso","aud":"pulso","exp":%d}' "$2" "$1" "$1" "$2" "$exp" | b64url)"
-  signature="$(printf '%s.%s' "$header" "$payload" | openssl dgst -sha256 -hmac "$SIGNING_KEY" -binary | b64url)"
-  printf '%s.%s.%s' "$header" "$payload" "$signature"
-}
+# token TENANT ROLE : an HS256 JWT as the silos issue them (scripts/lib.sh).
+token() { pulso_token "$SIGNING_KEY" "$1" "$2"; }
 
 # call NAME EXPECTED-STATUS CURL-ARGS... : a request to the gateway; the body lands in $WORK/NAME.out.
 call() {
