@@ -31,4 +31,15 @@ public static class PulsoMetrics
 
     public static readonly Gauge SourceLagSeconds = Prometheus.Metrics.CreateGauge(
         "pulso_source_lag_seconds", "How far a source's watermark is behind the source.", "tenant", "source");
+
+    /// <summary>
+    /// Alert notifications by channel (<c>email</c>, <c>slack</c>, <c>webhook</c>) and outcome: <c>sent</c> (delivered,
+    /// counted once per firing), <c>retried</c> (an attempt failed and another is scheduled), <c>failed</c> (given up).
+    /// </summary>
+    public static readonly Counter Notifications = Prometheus.Metrics.CreateCounter(
+        "pulso_notifications_total", "Alert notifications by channel and outcome (sent, retried, failed).", "tenant", "channel", "outcome");
+
+    public static readonly Histogram NotificationSeconds = Prometheus.Metrics.CreateHistogram(
+        "pulso_notification_delivery_duration_seconds", "From an alert firing to its notification delivered, by channel.",
+        new HistogramConfiguration { LabelNames = ["channel"], Buckets = Histogram.ExponentialBuckets(0.05, 2, 12) });
 }
