@@ -1,6 +1,6 @@
 // Offline validation of the Kubernetes manifests (no cluster, no kubectl):
 //
-//   node deploy/validate/validate.mjs deploy/k8s        validate the kustomization (and deploy/docker/Dockerfile)
+//   node deploy/validate/validate.mjs deploy/k8s        validate the kustomization (and the Dockerfile, the Grafana dashboard)
 //   node deploy/validate/validate.mjs --self-test       every defect of defects.mjs, made in a copy of deploy/k8s, is found
 //
 // 1. The kustomization is built the way kustomize would for the fields used here (namespace, labels, images); any
@@ -21,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { parseAllDocuments } from "yaml";
 import { checkDockerfile } from "./dockerfile.mjs";
+import { checkDashboard } from "./dashboard.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -220,6 +221,9 @@ async function main(args) {
     const docker = checkDockerfile(resolve(here, "..", ".."));
     for (const p of docker) console.log(`    Dockerfile: ${p}`);
     report(docker.length === 0, "deploy/docker/Dockerfile: stages, COPY sources, non-root silo and gateway targets, entry points");
+    const grafana = checkDashboard(resolve(here, "..", ".."));
+    for (const p of grafana.problems) console.log(`    Grafana: ${p}`);
+    report(grafana.problems.length === 0, `deploy/grafana/pulso-dashboard.json: ${grafana.panels} panels over ${grafana.series} series, each created by the code or prometheus-net`);
   }
   console.log(`k8s: ${passed} passed, ${failed} failed`);
   process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
