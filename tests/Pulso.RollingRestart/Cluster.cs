@@ -58,6 +58,8 @@ internal sealed class Cluster(Settings settings) : IAsyncDisposable
         // Structured logs, the push log line included: the run checks that they name the tenant and the trace, never a token.
         ["Pulso__Telemetry__LogFormat"] = "json",
         ["Logging__LogLevel__Pulso.Gateway.Ingest"] = "Debug",
+        // A tenant feed that moves to another silo is found again within one renewal (deploy/k8s sets the same).
+        ["Pulso__Live__RenewMilliseconds"] = "1000",
     });
 
     /// <summary>Silos whose membership row says Active.</summary>

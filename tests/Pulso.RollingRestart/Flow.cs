@@ -7,7 +7,12 @@ using System.Text;
 namespace Pulso.RollingRestart;
 
 /// <summary>The figures of one ejecutivo on the test day, as the run expects them.</summary>
-internal sealed record Figures(long Total, long Contactos, long Compromisos, long SaldoCents);
+internal sealed record Figures(long Total, long Contactos, long Compromisos, long SaldoCents, long VolverALlamar)
+{
+    public static readonly Figures None = new(0, 0, 0, 0, 0);
+
+    public Figures Add(Figures other) => new(Total + other.Total, Contactos + other.Contactos, Compromisos + other.Compromisos, SaldoCents + other.SaldoCents, VolverALlamar + other.VolverALlamar);
+}
 
 /// <summary>
 /// Gestiones flowing through REST push while silos restart: each pusher sends numbered pushes of
@@ -139,8 +144,7 @@ internal sealed class Flow(IReadOnlyList<Uri> gateways, string tenant, string to
                         _acks.Add((Now, _acked));
                         foreach (var (ejecutivo, f) in figures)
                         {
-                            var known = _expected.GetValueOrDefault(ejecutivo, new Figures(0, 0, 0, 0));
-                            _expected[ejecutivo] = new Figures(known.Total + f.Total, known.Contactos + f.Contactos, known.Compromisos + f.Compromisos, known.SaldoCents + f.SaldoCents);
+                            _expected[ejecutivo] = _expected.GetValueOrDefault(ejecutivo, Figures.None).Add(f);
                         }
 
                         if (failingSince is { } since)
@@ -221,8 +225,8 @@ internal sealed class Flow(IReadOnlyList<Uri> gateways, string tenant, string to
             csv.Append(CultureInfo.InvariantCulture, $"{tenant},{day:yyyy-MM-dd} {seconds / 3600:00}:{seconds / 60 % 60:00}:{seconds % 60:00},D{n}-{j},{ejecutivo},{tipificacion},{Money(cents)},{(n + j) % 400},LLAMADA\n");
             var contacto = tipificacion is "CONTACTO DIRECTO" or "PROMESA DE PAGO" ? 1 : 0;
             var compromiso = tipificacion == "PROMESA DE PAGO" ? 1 : 0;
-            var known = figures.GetValueOrDefault(ejecutivo, new Figures(0, 0, 0, 0));
-            figures[ejecutivo] = new Figures(known.Total + 1, known.Contactos + contacto, known.Compromisos + compromiso, known.SaldoCents + cents);
+            var volver = tipificacion == "Volver a llamar" ? 1 : 0;
+            figures[ejecutivo] = figures.GetValueOrDefault(ejecutivo, Figures.None).Add(new Figures(1, contacto, compromiso, cents, volver));
         }
 
         return (Encoding.UTF8.GetBytes(csv.ToString()), figures);

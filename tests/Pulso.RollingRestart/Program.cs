@@ -136,6 +136,26 @@ try
     Check(restDifferences.Count == 0,
         $"REST snapshot exact: {expected.Values.Sum(f => f.Total)} gestiones over {expected.Count} ejecutivos, none lost, none twice {string.Join("; ", restDifferences.Take(3))}");
 
+    // A homologation change after the restarts (the tenant's live feed has moved to another silo at least once) reaches
+    // the dashboard at once: VOLVER A LLAMAR now counts as a contact.
+    var changed = flow.Now;
+    await PutHomologationAsync(gateways[1].Http, volverEsContacto: true);
+    var remapped = expected.ToDictionary(e => e.Key, e => e.Value with { Contactos = e.Value.Contactos + e.Value.VolverALlamar }, StringComparer.Ordinal);
+    double? remapSeconds = null;
+    await Until(() =>
+    {
+        var (rows, inOrder) = view.Read();
+        if (inOrder && Differences(rows, remapped).Count == 0)
+        {
+            remapSeconds = flow.Now - changed;
+            return Task.FromResult(true);
+        }
+
+        return Task.FromResult(false);
+    }, TimeSpan.FromSeconds(SyncLimitSeconds), "the dashboard to show the new homologation", fail: false);
+    Check(remapSeconds is not null,
+        $"a homologation change after the restarts reached the dashboard {(remapSeconds is { } m ? $"in {m:0.00} s" : $"not within {SyncLimitSeconds} s")} {string.Join("; ", Differences(view.Read().Rows, remapped).Take(3))}");
+
     // Every restart: graceful exit, the dashboard never more than the limit behind, no long 5xx window.
     var windows = flow.FailureWindows;
     var recoveries = view.Recoveries;
@@ -174,6 +194,13 @@ try
     Check(flow.SlowestAttempt <= 10, $"slowest push attempt answered in {flow.SlowestAttempt:0.00} s");
     CheckLogs(gateways, admin);
 
+    // What a Prometheus would scrape after the run, for scripts/rolling-restart-test.sh to check with promtool.
+    // A silo that applied batches (a silo that has just joined may have been given no grain yet).
+    var scrapes = await Task.WhenAll(silos.Where(n => n.Running).Select(n => probe.GetStringAsync(new Uri(n.Http, "/metrics"))));
+    var busy = scrapes.FirstOrDefault(m => m.Contains("pulso_batches_total{", StringComparison.Ordinal)) ?? scrapes[0];
+    await File.WriteAllTextAsync(Path.Combine(settings.WorkDir, "metrics-silo.prom"), busy);
+    await File.WriteAllTextAsync(Path.Combine(settings.WorkDir, "metrics-gateway.prom"), await probe.GetStringAsync(new Uri(gateways[0].Http, "/metrics")));
+
     var summary = new
     {
         silos = 3,
@@ -187,6 +214,7 @@ try
         steady_dashboard_staleness_p50_seconds = Math.Round(Median(samples.Where(s => s.At < restarts[0].Stopped).Select(s => s.Staleness)), 2),
         resubscriptions = recoveries.Count,
         final_sync_seconds = finalSync is { } f ? Math.Round(f, 2) : (double?)null,
+        homologation_change_seconds = remapSeconds is { } h ? Math.Round(h, 2) : (double?)null,
         restarts = restarts.Select(r => new { shutdown_seconds = Math.Round(r.Exited - r.Stopped, 2), join_seconds = Math.Round(r.Joined - r.Exited, 2) }),
         seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
     };
@@ -213,9 +241,16 @@ async Task SetUpTenantAsync(Uri first, Uri second)
     using var created = await http.PostAsync(new Uri(first, "/api/v1/tenants"),
         new StringContent($"{{\"tenant\":\"{Tenant}\",\"displayName\":\"Rolling restart\",\"timeZone\":\"UTC\"}}", Encoding.UTF8, "application/json"));
     Expect(created, HttpStatusCode.Created, "tenant creation");
+    await PutHomologationAsync(second, volverEsContacto: false);
+}
+
+async Task PutHomologationAsync(Uri gateway, bool volverEsContacto)
+{
+    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", admin);
-    using var homologation = await http.PutAsync(new Uri(second, $"/api/v1/tenants/{Tenant}/homologation"), new StringContent(
-        "tipificacion,categoria,es_contacto,es_compromiso\nCONTACTO DIRECTO,CONTACTO_DIRECTO,true,false\nPROMESA DE PAGO,PROMESA_PAGO,true,true\nNO CONTESTA,NO_CONTACTO,false,false\nVOLVER A LLAMAR,VOLVER_LLAMAR,false,false\n",
+    var volver = volverEsContacto ? "true" : "false";
+    using var homologation = await http.PutAsync(new Uri(gateway, $"/api/v1/tenants/{Tenant}/homologation"), new StringContent(
+        $"tipificacion,categoria,es_contacto,es_compromiso\nCONTACTO DIRECTO,CONTACTO_DIRECTO,true,false\nPROMESA DE PAGO,PROMESA_PAGO,true,true\nNO CONTESTA,NO_CONTACTO,false,false\nVOLVER A LLAMAR,VOLVER_LLAMAR,{volver},false\n",
         Encoding.UTF8, "text/csv"));
     Expect(homologation, HttpStatusCode.OK, "homologation");
 }

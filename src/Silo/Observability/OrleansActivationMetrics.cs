@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using Prometheus;
+using Pulso.Grains.Observability;
 
 namespace Pulso.Silo.Observability;
 
@@ -42,6 +44,10 @@ internal sealed class OrleansActivationMetrics : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // Every series a silo serves exists from start-up, at zero, not from the first grain that touches it: a silo
+        // that has just joined is scraped like the others (PulsoMetrics' fields are created on first use otherwise).
+        RuntimeHelpers.RunClassConstructor(typeof(PulsoMetrics).TypeHandle);
+        s_activations.Set(0);
         _listener.Start();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(_beforeScrape);
         return Task.CompletedTask;
