@@ -36,6 +36,8 @@ public sealed class PulsoTestSilo : ISiloConfigurator
             new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()),
             services.GetRequiredService<IActivatorProvider>()));
         siloBuilder.UseInMemoryReminderService();
+        // As the real silo: grain calls join the caller's trace (spans exist only while something listens).
+        siloBuilder.AddActivityPropagation();
         siloBuilder.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = TimeSpan.FromSeconds(1);
