@@ -17,7 +17,12 @@
 #    an import of 1M rows; figures equal to the reference = one test),
 # 6. runs scripts/standalone-gateway-test.sh (a silo process and a standalone gateway
 #    process, figures pushed and read back through the gateway = one test),
-# 7. runs scripts/correctness-gate.sh (each data set compared = one test).
+# 7. runs scripts/rolling-restart-test.sh (three silos SIGTERMed and replaced one at a time
+#    under load, two standalone gateways, a SignalR dashboard = one test; `promtool check
+#    metrics` on a silo's and a gateway's /metrics scraped at its end = one test each),
+# 8. validates deploy/k8s and deploy/docker offline (deploy/validate: the manifests = one
+#    test, the Dockerfile = one test, each defect its self-test must find = one test),
+# 9. runs scripts/correctness-gate.sh (each data set compared = one test).
 #
 # The last line printed is exactly `N passed, N failed` (`, N skipped` is
 # appended when tests were skipped). Exit 0 only when nothing failed and at
@@ -31,6 +36,7 @@
 #   PULSO_SKIP_CLUSTER=1  skip the cluster kill test (local use only).
 #   PULSO_SKIP_STANDALONE=1  skip the standalone gateway test (local use only).
 #   PULSO_SKIP_BROWSER=1  skip the browser test (local use only).
+#   PULSO_SKIP_ROLLING=1  skip the rolling restart test and the promtool check (local use only).
 #   PULSO_SKIP_SERVICES=1  do not start or stop the servers: the caller provides
 #                       them and exports PULSO_TEST_POSTGRES, PULSO_TEST_REDIS and
 #                       PULSO_TEST_MYSQL itself.
@@ -112,6 +118,22 @@ if [[ ! -f "$js_stamp" ]] || ! cmp -s "$js_lock" "$js_stamp"; then
     echo "    npm ci in tests/js FAILED (the Arrow reader test will fail):"
     tail -n 10 "$RESULTS/npm.log" | indent
   fi
+fi
+# The Kubernetes schema validator (kubernetes-models, yaml), from its committed lock, the same way.
+k8s_lock=deploy/validate/package-lock.json
+k8s_stamp=deploy/validate/node_modules/.pulso-lock
+if [[ ! -f "$k8s_stamp" ]] || ! cmp -s "$k8s_lock" "$k8s_stamp"; then
+  if (cd deploy/validate && npm ci --no-audit --no-fund --loglevel=error) >"$RESULTS/npm-validate.log" 2>&1; then
+    cp "$k8s_lock" "$k8s_stamp"
+    echo "    npm ci in deploy/validate"
+  else
+    echo "    npm ci in deploy/validate FAILED (the manifest validation will fail):"
+    tail -n 10 "$RESULTS/npm-validate.log" | indent
+  fi
+fi
+# promtool (Debian package prometheus, large) only when it is missing; the rolling restart test scrapes for it.
+if [[ "${PULSO_SKIP_ROLLING:-0}" != 1 ]] && ! command -v promtool >/dev/null 2>&1; then
+  ensure_apt prometheus || echo "    apt install prometheus FAILED (the promtool checks will fail)"
 fi
 # Tests may read the reference fixtures; give them the absolute shared path.
 if shared="$(pulso_shared_dir 2>/dev/null)"; then export PULSO_SHARED="$shared"; fi
@@ -269,7 +291,45 @@ else
   echo "    standalone gateway test done in $(elapsed_since "$t0") s"
 fi
 
+# ------------------------------------------- a rolling restart no dashboard notices
+# Three silos SIGTERMed and replaced one at a time while gestiones flow through two standalone gateways and a SignalR
+# dashboard watches (one test); promtool checks the /metrics it scraped from a silo and a gateway (one test each).
+if [[ "${PULSO_SKIP_ROLLING:-0}" == 1 ]]; then
+  step "rolling restart test skipped (PULSO_SKIP_ROLLING=1)"
+else
+  step "rolling restart test (scripts/rolling-restart-test.sh)"
+  t0="$(now_s)"
+  bash scripts/rolling-restart-test.sh 2>&1 | tee "$RESULTS/rolling.log" | indent || true
+  for suite in rolling metrics; do
+    summary="$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed$" "$RESULTS/rolling.log" | tail -n 1 || true)"
+    if [[ "$summary" =~ ^[a-z]+:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+      passed=$((passed + BASH_REMATCH[1]))
+      failed=$((failed + BASH_REMATCH[2]))
+    else
+      failed=$((failed + 1))
+      echo "    the rolling restart test printed no '$suite:' summary line: counted as 1 failure"
+    fi
+  done
+  echo "    rolling restart test done in $(elapsed_since "$t0") s"
+fi
+
 stop_services
+
+# ------------------------------------------------- Kubernetes manifests, offline
+step "deploy/k8s and deploy/docker (node deploy/validate/validate.mjs)"
+t0="$(now_s)"
+{ node deploy/validate/validate.mjs deploy/k8s; node deploy/validate/validate.mjs --self-test; } >"$RESULTS/k8s.log" 2>&1 || true
+indent <"$RESULTS/k8s.log"
+k8s_lines="$(grep -cE '^k8s: [0-9]+ passed, [0-9]+ failed$' "$RESULTS/k8s.log" || true)"
+while read -r k8s_p k8s_f; do
+  passed=$((passed + k8s_p))
+  failed=$((failed + k8s_f))
+done < <(sed -nE 's/^k8s: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$RESULTS/k8s.log")
+if ((k8s_lines != 2)); then
+  failed=$((failed + 1))
+  echo "    the manifest validation printed $k8s_lines of its 2 summary lines: counted as 1 failure"
+fi
+echo "    manifests validated in $(elapsed_since "$t0") s"
 
 # -------------------------------------------------------- correctness gate
 if [[ "${PULSO_SKIP_GATE:-0}" == 1 ]]; then

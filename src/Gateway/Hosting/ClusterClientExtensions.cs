@@ -27,6 +27,8 @@ public static class ClusterClientExtensions
         builder.UseOrleansClient(client =>
         {
             client.UseConnectionRetryFilter<ClusterConnectionRetry>();
+            // The trace of a request goes on into the grains it calls (spans are recorded only when tracing is on).
+            client.AddActivityPropagation();
             if (cluster.IsAdoNet)
             {
                 client.UseAdoNetClustering(o =>

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -17,6 +18,7 @@ using Pulso.Gateway.Dashboard;
 using Pulso.Gateway.Ingest;
 using Pulso.Gateway.Limits;
 using Pulso.Gateway.Live;
+using Pulso.Gateway.Observability;
 using Pulso.Gateway.Snapshots;
 using Pulso.Gateway.Tenancy;
 
@@ -35,6 +37,7 @@ public static class GatewayExtensions
         builder.AddPulsoIngest();
         builder.AddPulsoLimits();
         builder.AddPulsoLive();
+        builder.AddPulsoTelemetry();
         // The request-start log carries the query string, where browsers put SignalR tokens: never below Warning.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
@@ -49,6 +52,12 @@ public static class GatewayExtensions
         // written as \uXXXX, which the relaxed encoder ASP.NET Core uses by default does not do; other Unicode stays as it is.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
         builder.Services.AddOpenApi("v1");
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section)
+            .Validate(o => o.ReadyGraceSeconds is >= 0 and <= 300, $"{HealthOptions.Section}:ReadyGraceSeconds must be 0..300")
+            .ValidateOnStart();
+        // One instance for the host's life: it remembers the last success.
+        builder.Services.AddSingleton<ClusterReadiness>();
         builder.Services.AddHealthChecks().AddCheck<ClusterReadiness>("cluster", tags: ["ready"]);
         return builder;
     }
@@ -60,7 +69,10 @@ public static class GatewayExtensions
         app.UseStatusCodePages(context => BodylessStatus(context.HttpContext));
         app.UsePulsoDashboard();
         app.UseAuthentication();
+        app.UseTenantLogScope();
         app.UseAuthorization();
+        // Requests by route pattern, method and status (http_request_duration_seconds, http_requests_received_total).
+        app.UseHttpMetrics();
         app.UseRateLimiter();
         app.MapGet("/healthz", () => Results.Text("ok")).WithName("Liveness").ExcludeFromDescription();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });

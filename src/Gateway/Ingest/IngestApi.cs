@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Pulso.Gateway.Auth;
@@ -23,7 +25,7 @@ public sealed record IngestResponse(
 /// <c>POST /api/v1/tenants/{tenant}/gestiones</c> and <c>…/jornadas</c>: push ingest of JSON, NDJSON or CSV. The
 /// body is read and validated completely before anything is applied, so a refused request changes nothing.
 /// </summary>
-internal static class IngestApi
+internal static partial class IngestApi
 {
     private const string IdempotencyHeader = "Idempotency-Key";
     private const string Gestiones = "gestiones";
@@ -110,6 +112,13 @@ internal static class IngestApi
         }
 
         var outcome = await cluster.GetGrain<IIngestGrain>(GrainKeys.Ingest(authorized)).Push(push);
+        // The tenant and trace ids come from the request's log scope (UseTenantLogScope, activity tracking).
+        var log = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
+        if (log.IsEnabled(LogLevel.Debug))
+        {
+            var rejected = outcome.Answer.Rejected.Values.Sum();
+            LogPushed(log, kind, outcome.Status, outcome.Answer.Accepted, rejected);
+        }
         switch (outcome.Status)
         {
             case IngestStatus.KeyConflict:
@@ -205,4 +214,9 @@ internal static class IngestApi
     };
 
     private static ProblemHttpResult Problem(int status, string detail) => TypedResults.Problem(statusCode: status, detail: detail);
+
+    private const string LogCategory = "Pulso.Gateway.Ingest";
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Push of {Kind}: {Status}, {Accepted} accepted, {Rejected} rejected")]
+    private static partial void LogPushed(ILogger logger, string kind, IngestStatus status, long accepted, long rejected);
 }

@@ -22,6 +22,7 @@ namespace Pulso.Gateway.Live;
 /// </summary>
 public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
 {
+    private static readonly Gauge s_connections = Metrics.CreateGauge("pulso_live_connections", "Open SignalR connections to /hubs/metrics on this gateway.");
     private static readonly Gauge s_subscriptions = Metrics.CreateGauge("pulso_live_subscriptions", "Open hub subscriptions on this gateway.");
     private static readonly Histogram s_pushSeconds = Metrics.CreateHistogram(
         "pulso_live_push_seconds", "From a change reaching this gateway to its update being handed to SignalR.",
@@ -116,6 +117,12 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
             return true;
         }
     }
+
+    /// <summary>A hub connection opened (counted for <c>pulso_live_connections</c>).</summary>
+    public static void Connected() => s_connections.Inc();
+
+    /// <summary>A hub connection closed.</summary>
+    public static void Disconnected() => s_connections.Dec();
 
     /// <summary>Closes every subscription of a connection that went away.</summary>
     public void Drop(string connectionId)

@@ -41,9 +41,16 @@ public sealed class MetricsHub(LiveFeed feed) : Hub
 
     public Task<bool> Unsubscribe(string subscriptionId) => Task.FromResult(feed.Unsubscribe(Context.ConnectionId, subscriptionId ?? string.Empty));
 
+    public override Task OnConnectedAsync()
+    {
+        LiveFeed.Connected();
+        return base.OnConnectedAsync();
+    }
+
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         feed.Drop(Context.ConnectionId);
+        LiveFeed.Disconnected();
         return base.OnDisconnectedAsync(exception);
     }
 

@@ -13,7 +13,7 @@ namespace Pulso.Grains.Live;
 /// one-way all the way down.
 /// </summary>
 [Reentrant]
-public sealed class TenantFeedGrain(ILogger<TenantFeedGrain> logger) : Grain, ITenantFeedGrain
+public sealed class TenantFeedGrain(ILogger<TenantFeedGrain> logger, TimeProvider time) : Grain, ITenantFeedGrain
 {
     /// <summary>A gateway that has not renewed for this long is dropped (gateways renew every 2 s).</summary>
     public static readonly TimeSpan ObserverExpiration = TimeSpan.FromSeconds(8);
@@ -24,6 +24,16 @@ public sealed class TenantFeedGrain(ILogger<TenantFeedGrain> logger) : Grain, IT
     private readonly ObserverManager<IMetricFeedObserver> _observers = new(ObserverExpiration, logger);
     private readonly Dictionary<DateOnly, long> _days = [];
     private long _epoch;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // The epoch must keep growing across activations (a silo restart moves this grain): gateways ignore an epoch
+        // they have seen, so one starting again from 0 would hide the next homologation change from every dashboard.
+        // Starting from the clock also tells the gateways that renew here that notices may have been lost meanwhile:
+        // they refresh their views with a snapshot.
+        _epoch = time.GetUtcNow().ToUnixTimeMilliseconds();
+        return Task.CompletedTask;
+    }
 
     public Task<FeedState> Subscribe(IMetricFeedObserver observer)
     {

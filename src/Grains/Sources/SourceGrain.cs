@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Pulso.Grains.Abstractions.Ingestion;
 using Pulso.Grains.Abstractions.Metrics;
@@ -166,6 +167,9 @@ public sealed partial class SourceGrain(
         }
 
         _lastPollAt = time.GetUtcNow();
+        // A poll begins its own trace (no request asked for it); the day tables' calls join it.
+        using var span = PulsoTracing.Source.StartActivity("source poll", ActivityKind.Internal);
+        span?.SetTag(PulsoTracing.TenantTag, _tenant).SetTag("pulso.source", SourceName);
         try
         {
             _source ??= await CreateSourceAsync(config);
@@ -196,6 +200,7 @@ public sealed partial class SourceGrain(
 
             _failures = 0;
             _lastError = null;
+            span?.SetTag("pulso.watermark", state.State.Watermark);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -204,6 +209,7 @@ public sealed partial class SourceGrain(
             var backoff = TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Min(_failures, 9))));
             _nextAttempt = time.GetUtcNow() + backoff;
             LogPollFailed(logger, e, this.GetPrimaryKeyString(), _failures, backoff.TotalSeconds);
+            span?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
         }
     }
 

@@ -9,7 +9,9 @@ using Pulso.Gateway.Auth;
 using Pulso.Grains.Alerts;
 using Pulso.Grains.Abstractions.Clustering;
 using Pulso.Grains.Persistence;
+using Pulso.Grains.Observability;
 using Pulso.Silo.Clustering;
+using Pulso.Silo.Observability;
 using StackExchange.Redis;
 
 namespace Pulso.Silo.Hosting;
@@ -31,6 +33,7 @@ public static class SiloExtensions
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(cluster.ShutdownTimeoutSeconds));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddPulsoAlerts(builder.Configuration);
+        builder.Services.AddHostedService<OrleansActivationMetrics>();
 
         // Grain turns await Redis and PostgreSQL; on a one- or two-core node the default minimum of one worker per
         // core makes bursts of activations queue behind the pool's slow thread injection.
@@ -81,6 +84,9 @@ public static class SiloExtensions
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
             }
 
+            // Grain calls join the trace of the request (or poll) that made them; spans are recorded only when tracing is on.
+            silo.AddActivityPropagation();
+            silo.AddIncomingGrainCallFilter<TenantScopeFilter>();
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(cluster.ProbeTimeoutSeconds);

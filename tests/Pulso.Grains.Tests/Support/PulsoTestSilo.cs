@@ -38,6 +38,8 @@ public sealed class PulsoTestSilo : ISiloConfigurator
             services.GetRequiredService<IActivatorProvider>()));
         siloBuilder.UseInMemoryReminderService();
         siloBuilder.Services.AddPulsoAlerts(new ConfigurationBuilder().AddInMemoryCollection(AlertSettings()).Build());
+        // As the real silo: grain calls join the caller's trace (spans exist only while something listens).
+        siloBuilder.AddActivityPropagation();
         siloBuilder.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = TimeSpan.FromSeconds(1);
