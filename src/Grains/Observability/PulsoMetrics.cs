@@ -31,4 +31,10 @@ public static class PulsoMetrics
 
     public static readonly Gauge SourceLagSeconds = Prometheus.Metrics.CreateGauge(
         "pulso_source_lag_seconds", "How far a source's watermark is behind the source.", "tenant", "source");
+
+    public static readonly Counter SourceRows = Prometheus.Metrics.CreateCounter(
+        "pulso_source_rows_total", "Rows read from a source and handed to the day tables (accepted and rejected).", "tenant", "source");
+
+    public static readonly Counter SourceErrors = Prometheus.Metrics.CreateCounter(
+        "pulso_source_errors_total", "Polls of a source that failed after their immediate retries.", "tenant", "source");
 }

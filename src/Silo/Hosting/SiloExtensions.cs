@@ -8,6 +8,7 @@ using Orleans.Storage;
 using Pulso.Gateway.Auth;
 using Pulso.Grains.Abstractions.Clustering;
 using Pulso.Grains.Persistence;
+using Pulso.Grains.Sources;
 using Pulso.Silo.Clustering;
 using StackExchange.Redis;
 
@@ -29,6 +30,9 @@ public static class SiloExtensions
         builder.Services.AddOptions<PulsoStorageOptions>().BindConfiguration(PulsoStorageOptions.Section);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(cluster.ShutdownTimeoutSeconds));
         builder.Services.TryAddSingleton(TimeProvider.System);
+        // Memory storage forgets every source at exit anyway: a key made at start-up will do there, and only there.
+        builder.Services.AddOptions<SourceSecretOptions>().BindConfiguration(SourceSecretOptions.Section).PostConfigure(o => o.AllowGeneratedKey = !storage.IsRedis);
+        builder.Services.AddSingleton(sp => new SourceSecrets(sp.GetRequiredService<IOptions<SourceSecretOptions>>().Value));
 
         // Grain turns await Redis and PostgreSQL; on a one- or two-core node the default minimum of one worker per
         // core makes bursts of activations queue behind the pool's slow thread injection.
@@ -118,6 +122,9 @@ public static class SiloExtensions
         {
             problems.Add($"{PulsoStorageOptions.Section}:ConnectionString is required with Provider Redis");
         }
+
+        var sources = configuration.GetSection(SourceSecretOptions.Section).Get<SourceSecretOptions>() ?? new SourceSecretOptions();
+        problems.AddRange(sources.Problems());
 
         var jwt = configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions();
         if ((cluster.IsAdoNet || storage.IsRedis) && !jwt.HasConfiguredKeys)
