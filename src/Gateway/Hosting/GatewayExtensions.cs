@@ -14,6 +14,7 @@ using Pulso.Gateway.Ingest;
 using Pulso.Gateway.Limits;
 using Pulso.Gateway.Live;
 using Pulso.Gateway.Snapshots;
+using Pulso.Gateway.Sources;
 using Pulso.Gateway.Tenancy;
 
 namespace Pulso.Gateway.Hosting;
@@ -56,7 +57,7 @@ public static class GatewayExtensions
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Pulso API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapMetrics("/metrics");
-        app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi().MapAuditApi();
+        app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi().MapAuditApi().MapSourcesApi();
         app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapIngestApi();
         app.MapHub<MetricsHub>("/hubs/metrics");
         return app;
