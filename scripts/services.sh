@@ -171,8 +171,8 @@ launch_postgres() {
   # fsync off: throw-away test data, and it makes start and the tests faster.
   as_user postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$WAIT_TIMEOUT" \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_RUN -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null ||
-    { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
+    start >/dev/null 2>"$PG_DIR/pg_ctl.err" ||
+    { cat "$PG_DIR/pg_ctl.err" >&2; tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
   wait_until "$WAIT_TIMEOUT" PostgreSQL "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres ||
     { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL does not accept connections"; }
 }

@@ -123,12 +123,14 @@ async function run(c) {
   let pageInFlight = false;
   while (!(pageInFlight = c.inFlight()) && Date.now() < deadline && (await status()).rows < first) { /* poll the server */ }
   services("kill", c.server);
+  c.killed = true;
   const before = await status();
   if (before.rows >= first + jornadas) throw new Error("the sync ended before the server could be killed in its middle");
   const failed = await until("the source reports the outage", 60, status, (s) => s.consecutiveFailures > 0 && s.lastError);
   log(`${c.name}: server killed at ${before.rows} rows${pageInFlight ? ", a page query running" : ", between pages"}; reported: ${failed.lastError.slice(0, 120)}`);
   if (failed.lastError.includes(secretPassword)) throw new Error("the last error quotes the password");
   services("resume", c.server);
+  c.killed = false;
   // The back-off after a few failures can be long: a sync does not wait for it.
   await until("the sync after the restart", 60, async () => (await must("POST", `/api/v1/tenants/${c.tenant}/sources/crm/sync`, admin)).json.status,
     (s) => s.consecutiveFailures === 0);
@@ -167,6 +169,8 @@ for (const c of cases) {
     console.log(`sources: ${c.name} FAIL (${String(e.message ?? e).split("\n")[0]})`);
     for (const line of String(e.message ?? e).split("\n").slice(1, 20)) console.log(`      ${line}`);
     failed++;
+  } finally {
+    if (c.killed) services("resume", c.server); // the next case and the other tests need it
   }
 }
 console.log(`sources: ${passed} passed, ${failed} failed`);

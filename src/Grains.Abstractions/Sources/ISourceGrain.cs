@@ -17,7 +17,7 @@ public interface ISourceGrain : IGrainWithStringKey
     Task<IReadOnlyList<string>> Configure(SourceConfig config);
 
     /// <summary>The configuration with its secret masked, or null when the source has none.</summary>
-    [Alias("GetConfig"), ReadOnly]
+    [Alias("GetConfig"), ReadOnly, AlwaysInterleave]
     Task<SourceConfig?> GetConfig();
 
     [Alias("Start")]
@@ -30,7 +30,8 @@ public interface ISourceGrain : IGrainWithStringKey
     [Alias("PollNow")]
     Task<SourceStatus> PollNow();
 
-    [Alias("GetStatus"), ReadOnly]
+    /// <summary>The status now, answered between the pages of a poll in progress (it only reads).</summary>
+    [Alias("GetStatus"), ReadOnly, AlwaysInterleave]
     Task<SourceStatus> GetStatus();
 
     /// <summary>Stops the source and forgets its configuration, secret and watermark (source or tenant deletion).</summary>
