@@ -264,14 +264,15 @@ public sealed partial class SourceGrain(
         try
         {
             _source ??= await CreateSourceAsync(config);
+            var s = state.State;
+            var pending = s.InFlightRows > 0
+                ? ReadAsync(source => s.InFlightNext is { } next
+                    ? source.ReplayAsync(s.Watermark, s.InFlightRows, next, ct)
+                    : source.ReadAsync(s.Watermark, s.InFlightRows, ct), ct)
+                : ReadAsync(source => source.ReadAsync(s.Watermark, config.PageSize, ct), ct);
             for (var pages = 0; pages < MaxPagesPerTick; pages++)
             {
-                var s = state.State;
-                var page = s.InFlightRows > 0
-                    ? await ReadAsync(source => s.InFlightNext is { } next
-                        ? source.ReplayAsync(s.Watermark, s.InFlightRows, next, ct)
-                        : source.ReadAsync(s.Watermark, s.InFlightRows, ct), ct)
-                    : await ReadAsync(source => source.ReadAsync(s.Watermark, config.PageSize, ct), ct);
+                var page = await pending;
                 if (page is null)
                 {
                     _lag = _source.LagSeconds(state.State.Watermark);
@@ -285,12 +286,36 @@ public sealed partial class SourceGrain(
                     await state.WriteStateAsync(CancellationToken.None);
                 }
 
-                await HandOffAsync(page);
+                // The next page is read while this one is applied: it depends on this page's end only, and it is
+                // recorded as in flight only once this one's watermark is saved.
+                Task<SourcePage?>? prefetch = null;
+                if (page.More && pages + 1 < MaxPagesPerTick)
+                {
+                    var after = page.NextWatermark;
+                    prefetch = ReadAsync(source => source.ReadAsync(after, config.PageSize, ct), ct);
+                }
+
+                try
+                {
+                    await HandOffAsync(page);
+                }
+                catch
+                {
+                    if (prefetch is not null)
+                    {
+                        await prefetch.ContinueWith(static t => t.Exception, TaskScheduler.Current);
+                    }
+
+                    throw;
+                }
+
                 _lag = page.LagSeconds;
-                if (!page.More)
+                if (prefetch is null)
                 {
                     break;
                 }
+
+                pending = prefetch;
             }
 
             _failures = 0;

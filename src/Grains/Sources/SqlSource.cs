@@ -127,6 +127,7 @@ public abstract class SqlSource : IGestionSource, IAsyncDisposable
         {
             var readers = Enumerable.Range(0, reader.FieldCount).Select(i => ColumnReader(reader, i)).ToArray();
             var positionValues = new object?[feed.PositionColumns.Count];
+            var any = false;
             while (await reader.ReadAsync(ct))
             {
                 for (var i = 0; i < values.Length; i++)
@@ -134,13 +135,19 @@ public abstract class SqlSource : IGestionSource, IAsyncDisposable
                     values[i] = readers[i](reader);
                 }
 
+                // The position of the last row only is needed: keep the row's raw values, convert once at the end.
                 for (var p = 0; p < positionValues.Length; p++)
                 {
                     positionValues[p] = reader.GetValue(feed.PositionColumns[p]);
                 }
 
-                last = new Position([.. positionValues.Select(PositionValue.From)]);
+                any = true;
                 builder.Add(values);
+            }
+
+            if (any)
+            {
+                last = new Position([.. positionValues.Select(PositionValue.From)]);
             }
         }
 
