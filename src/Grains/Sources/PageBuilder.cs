@@ -130,6 +130,10 @@ public sealed class PageBuilder
         }
     }
 
+    /// <summary>The page with an id and next watermark of the caller's own scheme (files).</summary>
+    public SourcePage Build(string pageId, string nextWatermark, bool more) =>
+        new(pageId, nextWatermark, _gestiones.Build(), _jornadas, _rejects, Rows, _others, more, 0, _badJornadas);
+
     /// <summary>
     /// The page, named after the feed and the positions it spans (<paramref name="from"/> exclusive, <paramref name="to"/>
     /// inclusive): reading the same span again gives the same id, whatever the page size.
