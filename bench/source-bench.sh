@@ -12,7 +12,8 @@
 #   --page N     rows per page for both sides (default 50000).
 #   --no-build   use the Release build of src/Silo as it is.
 #
-# What a round measures, per database:
+# Before the rounds, one untimed Pulso sync per database warms the silo up (JIT, first
+# activations). What a round measures, per database:
 #   client  one `psql -X -At` (or `mariadb -B`) session running every page of
 #           `SELECT <the source's columns> FROM <table> WHERE id_gestion > <last> ORDER BY
 #           id_gestion LIMIT <page>` (the keyset query the source sends), its output

@@ -4,6 +4,7 @@ using MySqlConnector;
 using Npgsql;
 using Pulso.Grains.Abstractions.Sources;
 using Pulso.Grains.Abstractions.Tenancy;
+using Pulso.Grains.Sources;
 using Pulso.Grains.Tests.Support;
 
 namespace Pulso.Grains.Tests.Sources;
@@ -136,6 +137,40 @@ public sealed class DatabaseSourceTests(GrainClusterFixture fixture)
         var status = await source.PollNow();
         Assert.Null(status.LastError);
         Assert.Equal(0, status.Rows);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task PageInFlightIsReplayedOverTheSameSpanWhateverThePageSizeIsNow(string kind)
+    {
+        await using var db = await TestDatabase.CreateAsync(kind);
+        var table = db.Table("gestiones_replay");
+        await db.ExecuteAsync($"CREATE TABLE {table} (id_gestion BIGINT PRIMARY KEY, registrado TIMESTAMP NOT NULL, fec_gestion TIMESTAMP NULL, "
+            + $"nro_doc VARCHAR(40), asesor VARCHAR(40), resultado VARCHAR(80), saldo_capital DECIMAL(14,2), atraso INT, canal VARCHAR(20))");
+        await db.InsertAsync(table, SourceData.Rows(seed: 83, count: 40, tie: 4));
+        var mapping = new Dictionary<string, string>
+        {
+            ["gestion_id"] = "id_gestion", ["fecha"] = "fec_gestion", ["documento"] = "nro_doc", ["ejecutivo"] = "asesor",
+            ["tipificacion"] = "resultado", ["saldo"] = "saldo_capital", ["dias_mora"] = "atraso",
+        };
+        var config = new SourceConfig(kind, null, Secret: db.ConnectionString, Gestiones: new SourceFeed(Table: db.QualifiedName("gestiones_replay"), Columns: mapping, WatermarkColumn: "registrado"));
+        var context = new SourceContext("replay-t", "crm", TimeZoneInfo.Utc, TimeProvider.System, new HttpClient());
+        var first = SourceKinds.Create(config, db.ConnectionString, context);
+        var page = await first.ReadAsync(null, 10, CancellationToken.None);
+        var second = await first.ReadAsync(page!.NextWatermark, 10, CancellationToken.None);
+        await ((IAsyncDisposable)first).DisposeAsync();
+
+        // A fresh adapter (a reactivated grain) replays the page in flight with another page size in force.
+        var again = SourceKinds.Create(config, db.ConnectionString, context);
+        var replayed = await again.ReplayAsync(null, (int)page.Rows, page.NextWatermark, CancellationToken.None);
+        var smaller = await again.ReadAsync(null, 7, CancellationToken.None);
+        await ((IAsyncDisposable)again).DisposeAsync();
+
+        Assert.Equal((page.PageId, page.NextWatermark, page.Rows, page.Gestiones.Count), (replayed!.PageId, replayed.NextWatermark, replayed.Rows, replayed.Gestiones.Count));
+        Assert.Equal(page.Gestiones.Documento.Select(d => page.Gestiones.Documentos[d]), replayed.Gestiones.Documento.Select(d => replayed.Gestiones.Documentos[d]));
+        Assert.NotEqual(page.PageId, smaller!.PageId);
+        Assert.NotEqual(page.PageId, second!.PageId);
+        Assert.True(second.More);
     }
 
     /// <summary>A schema (PostgreSQL) or a table prefix (MariaDB) of its own, dropped on dispose.</summary>
