@@ -84,7 +84,8 @@ public sealed class FileSource(string tenant, string folder) : IGestionSource
         var fieldNames = schema.FieldsList.Select(f => f.Name).ToList();
         var isJornadas = fieldNames.Contains("horas_trabajadas");
         var required = isJornadas ? JornadaCsv.RequiredColumns : GestionCsv.RequiredColumns;
-        var missing = required.Where(c => c != "cliente" && !fieldNames.Contains(c)).ToList();
+        // cliente is required as in CSV files: a folder may be shared, and only the tenant's own rows are taken.
+        var missing = required.Where(c => !fieldNames.Contains(c)).ToList();
         if (missing.Count > 0)
         {
             throw new CsvFormatException($"{name}: missing column{(missing.Count > 1 ? "s" : string.Empty)} {string.Join(", ", missing)}");

@@ -39,6 +39,29 @@ public sealed class ArrowFileSourceTests(GrainClusterFixture fixture)
         await SourceData.AssertFiguresAsync(fixture.Client, tenant, reference, "Arrow files, a copy dropped again");
     }
 
+    [Fact]
+    public async Task ArrowFileWithoutClienteIsRefusedNamingTheColumn()
+    {
+        // A folder may be shared: only rows that name the tenant are taken, so the column is required.
+        var tenant = await Tenants.CreateAsync(fixture.Client);
+        using var folder = new SourceFolder();
+        var schema = new Schema.Builder().Field(f => f.Name("fecha").DataType(StringType.Default)).Field(f => f.Name("documento").DataType(StringType.Default)).Build();
+        await using (var stream = File.Create(Path.Combine(folder.Path, "sin-cliente.arrows")))
+        {
+            using var writer = new ArrowStreamWriter(stream, schema);
+            IArrowArray[] columns = [new StringArray.Builder().Append("2026-05-04 10:00:00").Build(), new StringArray.Builder().Append("D1").Build()];
+            await writer.WriteRecordBatchAsync(new RecordBatch(schema, columns, 1));
+            await writer.WriteEndAsync();
+        }
+
+        var source = fixture.Client.GetGrain<ISourceGrain>(GrainKeys.Source(tenant, "arrow"));
+        Assert.Empty(await source.Configure(new SourceConfig("file", folder.Path)));
+        var status = await source.PollNow();
+
+        Assert.Contains("sin-cliente.arrows: missing columns cliente, ejecutivo, tipificacion, saldo, dias_mora, canal", status.LastError, StringComparison.Ordinal);
+        Assert.Equal(0, status.Rows);
+    }
+
     private static async Task WriteGestionesAsync(string path, string tenant, IReadOnlyList<SourceRow> rows, bool fileFormat, int batchRows, bool extraBad = false)
     {
         var schema = new Schema.Builder()
