@@ -136,7 +136,7 @@ public sealed partial class SourceGrain(
             return [$"secret: the saved secret cannot be opened ({e.Message}); send it again"];
         }
 
-        var problems = SourceKinds.Validate(config, secret, out _);
+        var problems = SourceKinds.Validate(config, secret, out _, secrets.Options);
         if (problems.Count > 0)
         {
             return problems;
@@ -408,7 +408,7 @@ public sealed partial class SourceGrain(
         }
 
         var secret = state.State.SealedSecret is { } sealedSecret ? secrets.Open(sealedSecret, Owner) : null;
-        return SourceKinds.Create(config, secret, new SourceContext(_tenant, SourceName, zone, time, s_http));
+        return SourceKinds.Create(config, secret, new SourceContext(_tenant, SourceName, zone, time, s_http), secrets.Options);
     }
 
     private async Task DropSourceAsync()

@@ -16,7 +16,7 @@ public static class SourceKinds
     /// The problems of <paramref name="config"/>, each naming its setting; <paramref name="secret"/> is the secret in
     /// clear (new or kept), never quoted in a problem.
     /// </summary>
-    public static List<string> Validate(SourceConfig config, string? secret, out IReadOnlyList<FeedPlan> plans)
+    public static List<string> Validate(SourceConfig config, string? secret, out IReadOnlyList<FeedPlan> plans, SourceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var problems = new List<string>();
@@ -46,6 +46,9 @@ public static class SourceKinds
             case "file" when string.IsNullOrWhiteSpace(config.Location):
                 problems.Add("location (a folder) is required for a file source");
                 break;
+            case "file" when options is not null && !options.AllowsFolder(config.Location):
+                problems.Add($"location '{config.Location}' is not inside the folders file sources may read ({SourceOptions.Section}:FileRoots)");
+                break;
             case "postgres":
                 CheckConnectionString(secret, "PostgreSQL", s => new Npgsql.NpgsqlConnectionStringBuilder(s), problems);
                 break;
@@ -70,11 +73,11 @@ public static class SourceKinds
     }
 
     /// <summary>The adapter for a validated configuration.</summary>
-    public static IGestionSource Create(SourceConfig config, string? secret, SourceContext context)
+    public static IGestionSource Create(SourceConfig config, string? secret, SourceContext context, SourceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(context);
-        var problems = Validate(config, secret, out var plans);
+        var problems = Validate(config, secret, out var plans, options);
         if (problems.Count > 0)
         {
             throw new InvalidOperationException(string.Join("; ", problems));

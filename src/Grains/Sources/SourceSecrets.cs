@@ -4,16 +4,36 @@ using System.Text;
 namespace Pulso.Grains.Sources;
 
 /// <summary>
-/// <c>Pulso:Sources</c>: the key that encrypts source secrets at rest (<c>SecretKey</c>, 32 bytes in base64) and the
-/// keys it replaced (<c>PreviousSecretKeys</c>), which still decrypt until every source has been re-encrypted.
+/// <c>Pulso:Sources</c>: the key that encrypts source secrets at rest (<c>SecretKey</c>, 32 bytes in base64), the
+/// keys it replaced (<c>PreviousSecretKeys</c>), which still decrypt until every source has been re-encrypted, and
+/// the folders file sources may read (<c>FileRoots</c>; any folder when none is given).
 /// </summary>
-public sealed class SourceSecretOptions
+public sealed class SourceOptions
 {
     public const string Section = "Pulso:Sources";
 
     public string? SecretKey { get; set; }
 
     public IList<string> PreviousSecretKeys { get; } = [];
+
+    /// <summary>
+    /// Folders under which file sources may read (a tenant admin must not point a source at another tenant's drop
+    /// folder or at the silo's own files). Empty: any folder, for single-tenant and development use.
+    /// </summary>
+    public IList<string> FileRoots { get; } = [];
+
+    /// <summary>Whether <paramref name="folder"/> is one of <see cref="FileRoots"/> or inside one (after resolving <c>..</c>).</summary>
+    public bool AllowsFolder(string folder)
+    {
+        if (FileRoots.Count == 0)
+        {
+            return true;
+        }
+
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        return FileRoots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r)))
+            .Any(root => full == root || full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+    }
 
     /// <summary>
     /// Whether secrets may be sealed with a key made at start-up when none is configured: set by the silo for
@@ -58,9 +78,10 @@ public sealed class SourceSecrets
     private readonly bool _allowGenerated;
     private readonly Dictionary<string, byte[]> _keys = new(StringComparer.Ordinal);
 
-    public SourceSecrets(SourceSecretOptions options)
+    public SourceSecrets(SourceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Options = options;
         var problems = options.Problems();
         if (problems.Count > 0)
         {
@@ -80,6 +101,9 @@ public sealed class SourceSecrets
             }
         }
     }
+
+    /// <summary>The options the secrets were made from (file roots included).</summary>
+    public SourceOptions Options { get; }
 
     /// <summary>True when no key was configured and secrets only live as long as this process.</summary>
     public bool IsGenerated { get; }
@@ -108,7 +132,7 @@ public sealed class SourceSecrets
         if (IsGenerated && !_allowGenerated)
         {
             throw new InvalidOperationException(
-                $"{SourceSecretOptions.Section}:SecretKey is not configured, so source secrets cannot be stored (set it to 32 random bytes in base64 on every silo)");
+                $"{SourceOptions.Section}:SecretKey is not configured, so source secrets cannot be stored (set it to 32 random bytes in base64 on every silo)");
         }
 
         var plain = Encoding.UTF8.GetBytes(secret);
@@ -134,7 +158,7 @@ public sealed class SourceSecrets
         if (!_keys.TryGetValue(keyId, out var key))
         {
             throw new CryptographicException(
-                $"the source secret was sealed with key {keyId}, which is neither {SourceSecretOptions.Section}:SecretKey nor one of its PreviousSecretKeys");
+                $"the source secret was sealed with key {keyId}, which is neither {SourceOptions.Section}:SecretKey nor one of its PreviousSecretKeys");
         }
 
         var bytes = Convert.FromBase64String(sealedSecret[(colon + 1)..]);

@@ -31,8 +31,8 @@ public static class SiloExtensions
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(cluster.ShutdownTimeoutSeconds));
         builder.Services.TryAddSingleton(TimeProvider.System);
         // Memory storage forgets every source at exit anyway: a key made at start-up will do there, and only there.
-        builder.Services.AddOptions<SourceSecretOptions>().BindConfiguration(SourceSecretOptions.Section).PostConfigure(o => o.AllowGeneratedKey = !storage.IsRedis);
-        builder.Services.AddSingleton(sp => new SourceSecrets(sp.GetRequiredService<IOptions<SourceSecretOptions>>().Value));
+        builder.Services.AddOptions<SourceOptions>().BindConfiguration(SourceOptions.Section).PostConfigure(o => o.AllowGeneratedKey = !storage.IsRedis);
+        builder.Services.AddSingleton(sp => new SourceSecrets(sp.GetRequiredService<IOptions<SourceOptions>>().Value));
 
         // Grain turns await Redis and PostgreSQL; on a one- or two-core node the default minimum of one worker per
         // core makes bursts of activations queue behind the pool's slow thread injection.
@@ -123,7 +123,7 @@ public static class SiloExtensions
             problems.Add($"{PulsoStorageOptions.Section}:ConnectionString is required with Provider Redis");
         }
 
-        var sources = configuration.GetSection(SourceSecretOptions.Section).Get<SourceSecretOptions>() ?? new SourceSecretOptions();
+        var sources = configuration.GetSection(SourceOptions.Section).Get<SourceOptions>() ?? new SourceOptions();
         problems.AddRange(sources.Problems());
 
         var jwt = configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions();

@@ -17,7 +17,7 @@ public sealed class SourceSecretTests(GrainClusterFixture fixture)
     [Fact]
     public void SealedSecretOpensOnlyForItsSourceAndWithAKnownKey()
     {
-        var secrets = new SourceSecrets(new SourceSecretOptions { SecretKey = s_oldKey });
+        var secrets = new SourceSecrets(new SourceOptions { SecretKey = s_oldKey });
         var sealedSecret = secrets.Seal("Host=db;Password=hunter2", "banco-a/crm");
 
         Assert.StartsWith($"pulso-secret:v1:{secrets.CurrentKeyId}:", sealedSecret, StringComparison.Ordinal);
@@ -27,11 +27,11 @@ public sealed class SourceSecretTests(GrainClusterFixture fixture)
         Assert.NotEqual(sealedSecret, secrets.Seal("Host=db;Password=hunter2", "banco-a/crm"));
 
         // Rotation: the new key opens nothing old until the old one is listed as previous; then old secrets are stale.
-        var rotated = new SourceSecrets(new SourceSecretOptions { SecretKey = s_newKey, PreviousSecretKeys = { s_oldKey } });
+        var rotated = new SourceSecrets(new SourceOptions { SecretKey = s_newKey, PreviousSecretKeys = { s_oldKey } });
         Assert.Equal("Host=db;Password=hunter2", rotated.Open(sealedSecret, "banco-a/crm"));
         Assert.True(rotated.IsStale(sealedSecret));
         Assert.False(rotated.IsStale(rotated.Seal("x", "banco-a/crm")));
-        var forgotten = new SourceSecrets(new SourceSecretOptions { SecretKey = s_newKey });
+        var forgotten = new SourceSecrets(new SourceOptions { SecretKey = s_newKey });
         var e = Assert.ThrowsAny<CryptographicException>(() => forgotten.Open(sealedSecret, "banco-a/crm"));
         Assert.Contains(secrets.CurrentKeyId, e.Message, StringComparison.Ordinal);
         Assert.Contains("Pulso:Sources:SecretKey", e.Message, StringComparison.Ordinal);
@@ -40,16 +40,33 @@ public sealed class SourceSecretTests(GrainClusterFixture fixture)
     [Fact]
     public void KeysAreCheckedAndAMissingKeyRefusesToSeal()
     {
-        var problems = new SourceSecretOptions { SecretKey = "short", PreviousSecretKeys = { s_oldKey, "%%%" } }.Problems();
+        var problems = new SourceOptions { SecretKey = "short", PreviousSecretKeys = { s_oldKey, "%%%" } }.Problems();
         Assert.Equal(2, problems.Count);
         Assert.Contains(problems, p => p.StartsWith("Pulso:Sources:SecretKey must be 32 bytes in base64", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Pulso:Sources:PreviousSecretKeys:1 ", StringComparison.Ordinal));
 
-        var none = new SourceSecrets(new SourceSecretOptions());
+        var none = new SourceSecrets(new SourceOptions());
         Assert.True(none.IsGenerated);
         Assert.Contains("Pulso:Sources:SecretKey is not configured", Assert.Throws<InvalidOperationException>(() => none.Seal("x", "a/b")).Message, StringComparison.Ordinal);
-        var memory = new SourceSecrets(new SourceSecretOptions { AllowGeneratedKey = true });
+        var memory = new SourceSecrets(new SourceOptions { AllowGeneratedKey = true });
         Assert.Equal("x", memory.Open(memory.Seal("x", "a/b"), "a/b"));
+    }
+
+    [Fact]
+    public void FileSourcesReadOnlyInsideTheirRootsWhenRootsAreGiven()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "pulso-roots", "banco-a");
+        var options = new SourceOptions { FileRoots = { root + Path.DirectorySeparatorChar } };
+
+        Assert.True(options.AllowsFolder(root));
+        Assert.True(options.AllowsFolder(Path.Combine(root, "entrada")));
+        Assert.False(options.AllowsFolder(Path.Combine(root, "..", "banco-b")));
+        Assert.False(options.AllowsFolder(root + "-otro"));
+        Assert.False(options.AllowsFolder("/etc"));
+        Assert.True(new SourceOptions().AllowsFolder("/etc"));
+        var problem = Assert.Single(SourceKinds.Validate(new SourceConfig("file", Path.Combine(root, "..", "banco-b")), null, out _, options));
+        Assert.Contains("is not inside the folders file sources may read (Pulso:Sources:FileRoots)", problem, StringComparison.Ordinal);
+        Assert.Empty(SourceKinds.Validate(new SourceConfig("file", Path.Combine(root, "entrada")), null, out _, options));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ internal static class SharedStores
     /// <summary>The key every silo seals source secrets with (a real deployment configures one for all silos).</summary>
     public const string SecretKey = "cHVsc28tdGVzdHMtc291cmNlLXNlY3JldC1rZXktMzI=";
 
-    public static Pulso.Grains.Sources.SourceSecrets Secrets { get; } = new(new Pulso.Grains.Sources.SourceSecretOptions { SecretKey = SecretKey });
+    public static Pulso.Grains.Sources.SourceSecrets Secrets { get; } = new(new Pulso.Grains.Sources.SourceOptions { SecretKey = SecretKey });
 }
 
 /// <summary>
