@@ -5,6 +5,10 @@
 #   bash scripts/services.sh start    # install if missing, wipe, init, start, wait
 #   bash scripts/services.sh stop     # stop what `start` recorded
 #   bash scripts/services.sh status   # one line per server
+#   bash scripts/services.sh kill postgres|mariadb     # SIGKILL a server (and its
+#                                     # processes): a crash, for failure tests
+#   bash scripts/services.sh resume postgres|mariadb   # start it again on its
+#                                     # data (crash recovery), wait until it answers
 #
 # `start` installs the Debian packages that are missing (postgresql,
 # redis-server, mariadb-server; no network when all are present), stops the
@@ -160,6 +164,19 @@ stop_all() {
   stop_pid mariadbd "$MYSQL_PID" TERM
 }
 
+# launch_postgres: start the server on the data folder as it is, wait until it answers.
+launch_postgres() {
+  local bin
+  bin="$(pg_bin)" || die "PostgreSQL binaries not found under /usr/lib/postgresql"
+  # fsync off: throw-away test data, and it makes start and the tests faster.
+  as_user postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$WAIT_TIMEOUT" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_RUN -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null 2>"$PG_DIR/pg_ctl.err" ||
+    { cat "$PG_DIR/pg_ctl.err" >&2; tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
+  wait_until "$WAIT_TIMEOUT" PostgreSQL "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres ||
+    { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL does not accept connections"; }
+}
+
 start_postgres() {
   local bin
   bin="$(pg_bin)" || die "PostgreSQL binaries not found under /usr/lib/postgresql"
@@ -169,13 +186,7 @@ start_postgres() {
   as_user postgres "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust \
     --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$PG_DIR/initdb.log" 2>&1 ||
     { tail -n 20 "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
-  # fsync off: throw-away test data, and it makes start and the tests faster.
-  as_user postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$WAIT_TIMEOUT" \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_RUN -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null ||
-    { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL did not start"; }
-  wait_until "$WAIT_TIMEOUT" PostgreSQL "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres ||
-    { tail -n 20 "$PG_LOG" >&2; die "PostgreSQL does not accept connections"; }
+  launch_postgres
   "$bin/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
     -c "CREATE DATABASE pulso" >/dev/null
 }
@@ -199,6 +210,16 @@ start_mariadb() {
     --datadir="$MYSQL_DATA" --auth-root-authentication-method=socket "${socket_user[@]}" \
     --skip-test-db --innodb-log-file-size=16M >"$MYSQL_DIR/install-db.log" 2>&1 ||
     { tail -n 20 "$MYSQL_DIR/install-db.log" >&2; die "mariadb-install-db failed"; }
+  launch_mariadb
+  mariadb --no-defaults --socket="$MYSQL_SOCKET" -u "$(mysql_admin_user)" <<'SQL'
+CREATE DATABASE pulso;
+CREATE USER 'pulso'@'127.0.0.1' IDENTIFIED BY 'pulso';
+GRANT ALL PRIVILEGES ON pulso.* TO 'pulso'@'127.0.0.1';
+SQL
+}
+
+# launch_mariadb: start the server on the data folder as it is, wait until it answers.
+launch_mariadb() {
   local user_opt=()
   if ((EUID == 0)); then user_opt=(--user=mysql); fi
   # setsid: the server must not die with this shell or receive its terminal's signals.
@@ -209,11 +230,6 @@ start_mariadb() {
     </dev/null >/dev/null 2>&1 &
   wait_until "$WAIT_TIMEOUT" MariaDB mariadb-admin --no-defaults --socket="$MYSQL_SOCKET" -u "$(mysql_admin_user)" ping ||
     { tail -n 20 "$MYSQL_LOG" >&2; die "MariaDB does not answer"; }
-  mariadb --no-defaults --socket="$MYSQL_SOCKET" -u "$(mysql_admin_user)" <<'SQL'
-CREATE DATABASE pulso;
-CREATE USER 'pulso'@'127.0.0.1' IDENTIFIED BY 'pulso';
-GRANT ALL PRIVILEGES ON pulso.* TO 'pulso'@'127.0.0.1';
-SQL
 }
 
 # With socket authentication the database account is the OS account.
@@ -296,12 +312,47 @@ cmd_status() {
   return "$rc"
 }
 
+# kill_server postgres|mariadb: SIGKILL the server and its child processes, as a
+# crash would end them, and wait until they are gone.
+cmd_kill() {
+  local name pidfile pid children
+  case "${1:-}" in
+    postgres) name=postgres pidfile="$PG_DATA/postmaster.pid" ;;
+    mariadb) name=mariadbd pidfile="$MYSQL_PID" ;;
+    *) die "usage: services.sh kill postgres|mariadb" ;;
+  esac
+  pid="$(read_pid "$pidfile")" || die "$1 is not running (no pid in $pidfile)"
+  pid_is "$pid" "$name" || die "$1 is not running (pid $pid)"
+  children="$(cat "/proc/$pid/task/$pid/children" 2>/dev/null || true)"
+  children="${children% }"
+  # shellcheck disable=SC2086 # a list of pids
+  kill -KILL "$pid" $children 2>/dev/null || true
+  # Gone from /proc, not just dead: PostgreSQL refuses to start while its old pid still answers kill -0,
+  # which a zombie waiting for PID 1 to reap it does.
+  wait_until 30 "$1 (pid $pid) to be reaped" not test -e "/proc/$pid" || die "$1 (pid $pid) survived SIGKILL"
+  for child in $children; do wait_until 30 "$1 process $child to be reaped" not test -e "/proc/$child" || true; done
+  echo "services: killed $1 (pid $pid${children:+ and ${children// /, }})"
+}
+
+cmd_resume() {
+  local t0
+  t0="$(now_s)"
+  case "${1:-}" in
+    postgres) launch_postgres ;;
+    mariadb) launch_mariadb ;;
+    *) die "usage: services.sh resume postgres|mariadb" ;;
+  esac
+  echo "services: $1 resumed on its data in $(elapsed_since "$t0") s"
+}
+
 case "${1:-}" in
   start) cmd_start ;;
+  kill) cmd_kill "${2:-}" ;;
+  resume) cmd_resume "${2:-}" ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   *)
-    echo "usage: bash scripts/services.sh start|stop|status" >&2
+    echo "usage: bash scripts/services.sh start|stop|status|kill NAME|resume NAME" >&2
     exit 2
     ;;
 esac

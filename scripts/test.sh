@@ -17,12 +17,14 @@
 #    an import of 1M rows; figures equal to the reference = one test),
 # 6. runs scripts/standalone-gateway-test.sh (a silo process and a standalone gateway
 #    process, figures pushed and read back through the gateway = one test),
-# 7. runs scripts/rolling-restart-test.sh (three silos SIGTERMed and replaced one at a time
+# 7. runs scripts/source-sync-test.sh (520k gestiones pulled from PostgreSQL and from
+#    MariaDB through the sources API, each server killed mid-sync; each database = one test),
+# 8. runs scripts/rolling-restart-test.sh (three silos SIGTERMed and replaced one at a time
 #    under load, two standalone gateways, a SignalR dashboard = one test; `promtool check
 #    metrics` on a silo's and a gateway's /metrics scraped at its end = one test each),
-# 8. validates deploy/k8s and deploy/docker offline (deploy/validate: the manifests = one
+# 9. validates deploy/k8s and deploy/docker offline (deploy/validate: the manifests = one
 #    test, the Dockerfile = one test, each defect its self-test must find = one test),
-# 9. runs scripts/correctness-gate.sh (each data set compared = one test).
+# 10. runs scripts/correctness-gate.sh (each data set compared = one test).
 #
 # The last line printed is exactly `N passed, N failed` (`, N skipped` is
 # appended when tests were skipped). Exit 0 only when nothing failed and at
@@ -37,6 +39,7 @@
 #   PULSO_SKIP_STANDALONE=1  skip the standalone gateway test (local use only).
 #   PULSO_SKIP_BROWSER=1  skip the browser test (local use only).
 #   PULSO_SKIP_ROLLING=1  skip the rolling restart test and the promtool check (local use only).
+#   PULSO_SKIP_SOURCES=1  skip the source sync test (local use only).
 #   PULSO_SKIP_SERVICES=1  do not start or stop the servers: the caller provides
 #                       them and exports PULSO_TEST_POSTGRES, PULSO_TEST_REDIS and
 #                       PULSO_TEST_MYSQL itself.
@@ -311,6 +314,26 @@ else
     fi
   done
   echo "    rolling restart test done in $(elapsed_since "$t0") s"
+fi
+
+# ------------------------------ sources: PostgreSQL and MariaDB, each killed mid-sync
+# 520k gestiones in each database, pulled through the sources API by a silo process; the server
+# SIGKILLed during a page query and resumed; figures equal to the Polars reference (one test each).
+if [[ "${PULSO_SKIP_SOURCES:-0}" == 1 ]]; then
+  step "source sync test skipped (PULSO_SKIP_SOURCES=1)"
+else
+  step "source sync test (scripts/source-sync-test.sh)"
+  t0="$(now_s)"
+  bash scripts/source-sync-test.sh 2>&1 | tee "$RESULTS/sources.log" | indent || true
+  summary="$(grep -E '^sources: [0-9]+ passed, [0-9]+ failed$' "$RESULTS/sources.log" | tail -n 1 || true)"
+  if [[ "$summary" =~ ^sources:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+    failed=$((failed + BASH_REMATCH[2]))
+  else
+    failed=$((failed + 1))
+    echo "    the source sync test printed no summary line: counted as 1 failure"
+  fi
+  echo "    source sync test done in $(elapsed_since "$t0") s"
 fi
 
 stop_services

@@ -20,6 +20,7 @@ using Pulso.Gateway.Limits;
 using Pulso.Gateway.Live;
 using Pulso.Gateway.Observability;
 using Pulso.Gateway.Snapshots;
+using Pulso.Gateway.Sources;
 using Pulso.Gateway.Tenancy;
 
 namespace Pulso.Gateway.Hosting;
@@ -80,7 +81,7 @@ public static class GatewayExtensions
         app.MapScalarApiReference("/docs", o => o.WithTitle("Pulso API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapMetrics("/metrics");
         app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).WithBodyGuard(AdminBodyBytes)
-            .MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi().MapAuditApi().MapAlertApi();
+            .MapSnapshotApi().MapTenantApi().MapApiKeyApi().MapRejectsApi().MapAuditApi().MapAlertApi().MapSourcesApi();
         app.MapGroup("/api/v1/tenants").RequireRateLimiting(RateLimiting.TenantPolicy).MapIngestApi();
         app.MapHub<MetricsHub>("/hubs/metrics");
         return app;

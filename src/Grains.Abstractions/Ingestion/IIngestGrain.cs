@@ -22,6 +22,10 @@ public interface IIngestGrain : IGrainWithStringKey
     [Alias("GetRejects"), ReadOnly]
     Task<IReadOnlyList<QuarantinedRow>> GetRejects(int limit);
 
+    /// <summary>Keeps rows rejected elsewhere (a source's pages) in the tenant's quarantine.</summary>
+    [Alias("Quarantine")]
+    Task Quarantine(QuarantinedRow[] rows);
+
     /// <summary>Forgets the idempotency keys and the quarantine (tenant deletion).</summary>
     [Alias("Purge")]
     Task Purge();

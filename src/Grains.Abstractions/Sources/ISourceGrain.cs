@@ -9,9 +9,16 @@ namespace Pulso.Grains.Abstractions.Sources;
 [Alias("pulso.ISourceGrain")]
 public interface ISourceGrain : IGrainWithStringKey
 {
-    /// <summary>Saves the configuration; the problems found (empty when saved).</summary>
+    /// <summary>
+    /// Saves the configuration; the problems found (empty when saved). A <see cref="SourceConfig.Secret"/> equal to
+    /// <see cref="SourceConfig.MaskedSecret"/> keeps the secret saved before.
+    /// </summary>
     [Alias("Configure")]
     Task<IReadOnlyList<string>> Configure(SourceConfig config);
+
+    /// <summary>The configuration with its secret masked, or null when the source has none.</summary>
+    [Alias("GetConfig"), ReadOnly, AlwaysInterleave]
+    Task<SourceConfig?> GetConfig();
 
     [Alias("Start")]
     Task Start();
@@ -23,32 +30,11 @@ public interface ISourceGrain : IGrainWithStringKey
     [Alias("PollNow")]
     Task<SourceStatus> PollNow();
 
-    [Alias("GetStatus"), ReadOnly]
+    /// <summary>The status now, answered between the pages of a poll in progress (it only reads).</summary>
+    [Alias("GetStatus"), ReadOnly, AlwaysInterleave]
     Task<SourceStatus> GetStatus();
+
+    /// <summary>Stops the source and forgets its configuration, secret and watermark (source or tenant deletion).</summary>
+    [Alias("Purge")]
+    Task Purge();
 }
-
-/// <summary>
-/// A source's configuration. <c>Kind</c>: <c>file</c> (CSV files in <c>Location</c>, each taken once) or
-/// <c>simulator</c> (a live stream for demos). Poll interval and page size bound the pull.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("pulso.SourceConfig")]
-public sealed record SourceConfig(
-    [property: Id(0)] string Kind,
-    [property: Id(1)] string? Location,
-    [property: Id(2)] double PollIntervalSeconds = 10,
-    [property: Id(3)] int PageSize = 50_000,
-    [property: Id(4)] IReadOnlyDictionary<string, string>? Settings = null);
-
-/// <summary>What a source has done: rows, rejects by reason, how far behind it is, the last error.</summary>
-[GenerateSerializer, Immutable, Alias("pulso.SourceStatus")]
-public sealed record SourceStatus(
-    [property: Id(0)] bool Running,
-    [property: Id(1)] string? Watermark,
-    [property: Id(2)] long Rows,
-    [property: Id(3)] long Accepted,
-    [property: Id(4)] IReadOnlyDictionary<string, long> Rejected,
-    [property: Id(5)] long Batches,
-    [property: Id(6)] double LagSeconds,
-    [property: Id(7)] string? LastError,
-    [property: Id(8)] DateTimeOffset? LastPollAt,
-    [property: Id(9)] int ConsecutiveFailures);

@@ -16,8 +16,8 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("Exists"), ReadOnly]
     Task<bool> Exists();
 
-    /// <summary>The settings, or null when the tenant does not exist.</summary>
-    [Alias("GetSettings"), ReadOnly]
+    /// <summary>The settings, or null when the tenant does not exist (interleaves: a source grain reads it while a deletion purges sources).</summary>
+    [Alias("GetSettings"), ReadOnly, AlwaysInterleave]
     Task<TenantSettings?> GetSettings();
 
     /// <summary>Replaces the settings; the problems found (empty when saved).</summary>
@@ -39,9 +39,21 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("SetHomologation")]
     Task<IReadOnlyList<string>> SetHomologation(IReadOnlyList<HomologationRuleContract> rules);
 
+    /// <summary>The names of the tenant's sources, in ordinal order.</summary>
+    [Alias("ListSources"), ReadOnly]
+    Task<IReadOnlyList<string>> ListSources();
+
+    /// <summary>Records a source of the tenant (before it is configured), so that deletion finds it.</summary>
+    [Alias("AddSource")]
+    Task AddSource(string name);
+
+    /// <summary>Forgets a source of the tenant (after it was purged).</summary>
+    [Alias("RemoveSource")]
+    Task RemoveSource(string name);
+
     /// <summary>
-    /// Deletes the tenant: its day tables, idempotency keys and quarantine, API keys, audit log, alert rules, history
-    /// and pending notifications, then its settings.
+    /// Deletes the tenant: its sources, day tables, idempotency keys and quarantine, API keys, audit log, alert rules,
+    /// history and pending notifications, then its settings.
     /// Resumed by the retention reminder if interrupted.
     /// </summary>
     [Alias("Delete")]

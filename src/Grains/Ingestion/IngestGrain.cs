@@ -124,6 +124,13 @@ public sealed class IngestGrain(
         return new IngestOutcome(IngestStatus.Applied, push.Answer);
     }
 
+    public async Task Quarantine(QuarantinedRow[] rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        Quarantine(rows, time.GetUtcNow());
+        await state.WriteStateAsync();
+    }
+
     public Task<IReadOnlyList<QuarantinedRow>> GetRejects(int limit)
     {
         var rows = state.State.Quarantine;

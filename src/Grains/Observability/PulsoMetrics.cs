@@ -45,4 +45,9 @@ public static class PulsoMetrics
     public static readonly Histogram NotificationDelaySeconds = Prometheus.Metrics.CreateHistogram(
         "pulso_notification_delay_seconds", "From a rule firing to its notification's delivery (2xx), retries included.",
         new HistogramConfiguration { LabelNames = ["channel"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 20) });
+    public static readonly Counter SourceRows = Prometheus.Metrics.CreateCounter(
+        "pulso_source_rows_total", "Rows read from a source and handed to the day tables (accepted and rejected).", "tenant", "source");
+
+    public static readonly Counter SourceErrors = Prometheus.Metrics.CreateCounter(
+        "pulso_source_errors_total", "Polls of a source that failed after their immediate retries.", "tenant", "source");
 }

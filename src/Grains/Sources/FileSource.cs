@@ -7,8 +7,9 @@ using Pulso.Grains.Ingestion;
 namespace Pulso.Grains.Sources;
 
 /// <summary>
-/// CSV files in a folder, each taken once, in name order: gestiones files (the gestiones header) and jornadas
-/// files (a <c>horas_trabajadas</c> column). A file is identified by its content hash, so a file copied in
+/// CSV and Arrow IPC files (<c>.arrow</c> file format, <c>.arrows</c> stream format) in a folder, each taken once, in
+/// name order: gestiones files (the gestiones columns) and jornadas files (a <c>horas_trabajadas</c> column); Arrow
+/// columns may be strings or typed (integers, decimals, dates, timestamps), checked on their text as CSV fields are. A file is identified by its content hash, so a file copied in
 /// again is not read twice. The watermark is the list of files done plus the current file's byte offset;
 /// a page's id is the file's hash and the offset it starts at. Rows naming another cliente are skipped.
 /// </summary>
@@ -25,7 +26,7 @@ public sealed class FileSource(string tenant, string folder) : IGestionSource
 
         var mark = Watermark.Parse(watermark);
         var pending = new List<(string Path, string Hash)>();
-        foreach (var path in Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal))
+        foreach (var path in Files().Order(StringComparer.Ordinal))
         {
             var hash = await HashAsync(path, ct);
             if (!mark.Done.Contains(hash))
@@ -39,10 +40,10 @@ public sealed class FileSource(string tenant, string folder) : IGestionSource
         if (current >= 0)
         {
             var (path, hash) = pending[current];
-            return ReadPage(path, hash, mark.Offset, mark.Line, pageSize, mark);
+            return await ReadAnyAsync(path, hash, mark.Offset, mark.Line, pageSize, mark, ct);
         }
 
-        return pending.Count > 0 ? ReadPage(pending[0].Path, pending[0].Hash, 0, 0, pageSize, mark) : null;
+        return pending.Count > 0 ? await ReadAnyAsync(pending[0].Path, pending[0].Hash, 0, 0, pageSize, mark, ct) : null;
     }
 
     public double LagSeconds(string? watermark)
@@ -53,12 +54,92 @@ public sealed class FileSource(string tenant, string folder) : IGestionSource
         }
 
         var mark = Watermark.Parse(watermark);
-        var pending = Directory.GetFiles(folder, "*.csv")
+        var pending = Files()
             .Where(p => !_hashes.Any(h => h.Key.Path == p && mark.Done.Contains(h.Value)))
             .Select(File.GetLastWriteTimeUtc)
             .DefaultIfEmpty(DateTime.UtcNow)
             .Min();
         return Math.Max(0, (DateTime.UtcNow - pending).TotalSeconds);
+    }
+
+    private IEnumerable<string> Files() =>
+        Directory.GetFiles(folder).Where(p => Path.GetExtension(p) is ".csv" or ".arrow" or ".arrows");
+
+    private async Task<SourcePage> ReadAnyAsync(string path, string hash, long offset, long line, int pageSize, Watermark mark, CancellationToken ct) =>
+        Path.GetExtension(path) == ".csv" ? ReadPage(path, hash, offset, line, pageSize, mark) : await ReadArrowPageAsync(path, hash, offset, pageSize, mark, ct);
+
+    /// <summary>
+    /// A page of an Arrow IPC file: rows <paramref name="offset"/> onwards (the offset is a row index here), its columns
+    /// by their DESIGN names through the same checks as any source row.
+    /// </summary>
+    private async Task<SourcePage> ReadArrowPageAsync(string path, string hash, long offset, int pageSize, Watermark mark, CancellationToken ct)
+    {
+        var name = Path.GetFileName(path);
+        await using var stream = File.OpenRead(path);
+        var magic = new byte[6];
+        var isFileFormat = await stream.ReadAsync(magic, ct) == 6 && magic.AsSpan().SequenceEqual("ARROW1"u8);
+        stream.Position = 0;
+        using var reader = isFileFormat ? new Apache.Arrow.Ipc.ArrowFileReader(stream, leaveOpen: true) : new Apache.Arrow.Ipc.ArrowStreamReader(stream, leaveOpen: true);
+        var schema = await reader.GetSchema(ct);
+        var fieldNames = schema.FieldsList.Select(f => f.Name).ToList();
+        var isJornadas = fieldNames.Contains("horas_trabajadas");
+        var required = isJornadas ? JornadaCsv.RequiredColumns : GestionCsv.RequiredColumns;
+        // cliente is required as in CSV files: a folder may be shared, and only the tenant's own rows are taken.
+        var missing = required.Where(c => !fieldNames.Contains(c)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new CsvFormatException($"{name}: missing column{(missing.Count > 1 ? "s" : string.Empty)} {string.Join(", ", missing)}");
+        }
+
+        var fields = isJornadas ? FeedPlan.JornadaFields : FeedPlan.GestionFields.Where(f => f != "gestion_id" || fieldNames.Contains(f));
+        var mapping = fields.Where(fieldNames.Contains).ToDictionary(f => f, f => f);
+        var problems = new List<string>();
+        var plan = FeedPlan.Create(name, new Abstractions.Sources.SourceFeed(Columns: mapping), isJornadas, requireWatermark: false, problems)
+            ?? throw new CsvFormatException($"{name}: {string.Join("; ", problems)}");
+        var builder = new PageBuilder(plan, tenant, name);
+        var columns = plan.Columns.Select(c => fieldNames.IndexOf(c)).ToArray();
+        var values = new string?[columns.Length];
+        var row = 0L;
+        var more = false;
+        while (await reader.ReadNextRecordBatchAsync(ct) is { } batch)
+        {
+            using (batch)
+            {
+                if (row + batch.Length <= offset)
+                {
+                    row += batch.Length;
+                    continue;
+                }
+
+                var texts = columns.Select(c => ArrowText.Of(batch.Column(c))).ToArray();
+                for (var i = (int)Math.Max(0, offset - row); i < batch.Length; i++)
+                {
+                    if (builder.Rows >= pageSize)
+                    {
+                        more = true;
+                        break;
+                    }
+
+                    for (var c = 0; c < texts.Length; c++)
+                    {
+                        values[c] = texts[c](i);
+                    }
+
+                    builder.Add(values);
+                }
+
+                row += batch.Length;
+            }
+
+            if (more)
+            {
+                break;
+            }
+        }
+
+        var pageId = $"file:{hash}:{offset.ToString(CultureInfo.InvariantCulture)}";
+        var next = more ? mark.At(hash, offset + builder.Rows, 0) : mark.Complete(hash);
+        return builder.Build(pageId, next.ToString(), more: true);
     }
 
     private SourcePage ReadPage(string path, string hash, long offset, long line, int pageSize, Watermark mark)

@@ -23,6 +23,13 @@ public interface IGestionSource
 {
     Task<SourcePage?> ReadAsync(string? watermark, int pageSize, CancellationToken ct);
 
+    /// <summary>
+    /// Reads again the page that was in flight when the grain last stopped: from <paramref name="watermark"/> exactly up
+    /// to <paramref name="replayTo"/> (the watermark recorded after it) and <paramref name="rows"/> rows, so that it
+    /// carries the same rows and id as the first time, whatever the page size or settle lag are now.
+    /// </summary>
+    Task<SourcePage?> ReplayAsync(string? watermark, int rows, string replayTo, CancellationToken ct) => ReadAsync(watermark, rows, ct);
+
     /// <summary>How far behind the source the watermark is, for status reporting when nothing was read.</summary>
     double LagSeconds(string? watermark);
 }

@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using System.Data.Common;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 using Pulso.Grains.Abstractions.Ingestion;
 using Pulso.Grains.Abstractions.Metrics;
 using Pulso.Grains.Abstractions.Sources;
@@ -7,6 +11,7 @@ using Pulso.Grains.Abstractions.Tenancy;
 using Pulso.Grains.Ingestion;
 using Pulso.Grains.Metrics;
 using Pulso.Grains.Observability;
+using Pulso.Grains.Persistence;
 
 namespace Pulso.Grains.Sources;
 
@@ -14,9 +19,13 @@ namespace Pulso.Grains.Sources;
 [GenerateSerializer, Alias("pulso.SourceState")]
 public sealed class SourceState
 {
-    [Id(0)]
-    public int FormatVersion { get; set; } = 1;
+    public const int CurrentFormat = 2;
 
+    /// <summary>1: no secrets nor replay bound; 2: <see cref="SealedSecret"/> and <see cref="InFlightNext"/>.</summary>
+    [Id(0)]
+    public int FormatVersion { get; set; } = CurrentFormat;
+
+    /// <summary>The configuration without its secret (<see cref="SourceConfig.Secret"/> is always null here).</summary>
     [Id(1)]
     public SourceConfig? Config { get; set; }
 
@@ -45,21 +54,41 @@ public sealed class SourceState
     /// </summary>
     [Id(8)]
     public int InFlightRows { get; set; }
+
+    /// <summary>The watermark after the page in flight: a replay reads up to exactly there (null when none is in flight).</summary>
+    [Id(9)]
+    public string? InFlightNext { get; set; }
+
+    /// <summary>The source's secret sealed by <see cref="SourceSecrets"/> for this grain's key; never in clear at rest.</summary>
+    [Id(10)]
+    public string? SealedSecret { get; set; }
 }
 
 /// <summary>
 /// Pulls a tenant's source on a grain timer (kept alive while running) with a reminder as watchdog that
 /// re-activates it after a silo loss. Each page goes to the day tables as batches named after the page's
 /// position, and only then is the watermark advanced and persisted: a crash in between replays the page,
-/// and the day tables drop what they already have. Failures back off exponentially and are reported.
+/// and the day tables drop what they already have. Transient failures are retried at once (Polly, exponential
+/// with jitter); a poll that still fails backs off, with jitter, before the next, and is reported.
 /// </summary>
 public sealed partial class SourceGrain(
     [PersistentState("source", "pulso")] IPersistentState<SourceState> state,
+    SourceSecrets secrets,
     TimeProvider time,
     ILogger<SourceGrain> logger) : Grain, ISourceGrain, IRemindable
 {
     private const string Watchdog = "source-watchdog";
     private const int MaxPagesPerTick = 20;
+    private static readonly HttpClient s_http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(100) };
+    private static readonly ResiliencePipeline s_retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+    {
+        ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+        MaxRetryAttempts = 3,
+        BackoffType = DelayBackoffType.Exponential,
+        UseJitter = true,
+        Delay = TimeSpan.FromMilliseconds(200),
+    }).Build();
+
     private string _tenant = string.Empty;
     private IGestionSource? _source;
     private IGrainTimer? _timer;
@@ -72,38 +101,83 @@ public sealed partial class SourceGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _tenant = GrainKeys.TenantOf(this.GetPrimaryKeyString());
+        if (state.State.FormatVersion > SourceState.CurrentFormat)
+        {
+            throw new UnsupportedFormatVersionException("source state", state.State.FormatVersion, SourceState.CurrentFormat);
+        }
+
+        // Key rotation: a secret sealed with a previous key is sealed again with the current one.
+        if (state.State.SealedSecret is { } sealedSecret && secrets.IsStale(sealedSecret))
+        {
+            state.State.SealedSecret = secrets.Seal(secrets.Open(sealedSecret, Owner), Owner);
+            await state.WriteStateAsync(cancellationToken);
+            LogResealed(logger, Owner, secrets.CurrentKeyId);
+        }
+
         if (state.State.Running)
         {
             await EnsureTimerAsync();
         }
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await DropSourceAsync();
+
     public async Task<IReadOnlyList<string>> Configure(SourceConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var problems = Validate(config);
-        if (problems.Count == 0)
+        string? secret;
+        try
         {
-            var changed = state.State.Config is { } old && (old.Kind != config.Kind || old.Location != config.Location);
-            state.State.Config = config;
-            if (changed)
-            {
-                state.State.Watermark = null; // another source: start from its beginning
-                state.State.InFlightRows = 0;
-            }
-
-            _source = null;
-            await state.WriteStateAsync();
-            if (state.State.Running)
-            {
-                _timer?.Dispose();
-                _timer = null;
-                await EnsureTimerAsync();
-            }
+            secret = config.Secret == SourceConfig.MaskedSecret
+                ? (state.State.SealedSecret is { } kept ? secrets.Open(kept, Owner) : null)
+                : config.Secret;
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            return [$"secret: the saved secret cannot be opened ({e.Message}); send it again"];
         }
 
-        return problems;
+        var problems = SourceKinds.Validate(config, secret, out _, secrets.Options);
+        if (problems.Count > 0)
+        {
+            return problems;
+        }
+
+        var stored = config with { Secret = null };
+        string? sealedSecret;
+        try
+        {
+            sealedSecret = string.IsNullOrEmpty(secret) ? null : secrets.Seal(secret, Owner);
+        }
+        catch (InvalidOperationException e)
+        {
+            return [$"secret: {e.Message}"];
+        }
+
+        if (state.State.Config is { } old && !SameOrigin(old, stored))
+        {
+            state.State.Watermark = null; // another origin: start from its beginning
+            state.State.InFlightRows = 0;
+            state.State.InFlightNext = null;
+        }
+
+        state.State.Config = stored;
+        state.State.SealedSecret = sealedSecret;
+        state.State.FormatVersion = SourceState.CurrentFormat;
+        await DropSourceAsync();
+        await state.WriteStateAsync();
+        if (state.State.Running)
+        {
+            _timer?.Dispose();
+            _timer = null;
+            await EnsureTimerAsync();
+        }
+
+        return [];
     }
+
+    public Task<SourceConfig?> GetConfig() =>
+        Task.FromResult(state.State.Config is { } config ? config with { Secret = state.State.SealedSecret is null ? null : SourceConfig.MaskedSecret } : null);
 
     public async Task Start()
     {
@@ -130,6 +204,23 @@ public sealed partial class SourceGrain(
         }
     }
 
+    public async Task Purge()
+    {
+        if (state.State.Config is not null || state.State.Running)
+        {
+            await Stop();
+        }
+
+        await DropSourceAsync();
+        await state.ClearStateAsync();
+        state.State = new SourceState();
+        _lastError = null;
+        _failures = 0;
+        _lag = 0;
+        PulsoMetrics.SourceLagSeconds.RemoveLabelled(_tenant, SourceName);
+        DeactivateOnIdle();
+    }
+
     public async Task<SourceStatus> PollNow()
     {
         await PollAsync(force: true, CancellationToken.None);
@@ -140,6 +231,10 @@ public sealed partial class SourceGrain(
 
     public Task ReceiveReminder(string reminderName, TickStatus status) =>
         state.State.Running ? EnsureTimerAsync() : Task.CompletedTask;
+
+    private string Owner => this.GetPrimaryKeyString();
+
+    private string SourceName => this.GetPrimaryKeyString()[(_tenant.Length + 1)..];
 
     private async Task EnsureTimerAsync()
     {
@@ -173,44 +268,88 @@ public sealed partial class SourceGrain(
         try
         {
             _source ??= await CreateSourceAsync(config);
+            var s = state.State;
+            var pending = s.InFlightRows > 0
+                ? ReadAsync(source => s.InFlightNext is { } next
+                    ? source.ReplayAsync(s.Watermark, s.InFlightRows, next, ct)
+                    : source.ReadAsync(s.Watermark, s.InFlightRows, ct), ct)
+                : ReadAsync(source => source.ReadAsync(s.Watermark, config.PageSize, ct), ct);
             for (var pages = 0; pages < MaxPagesPerTick; pages++)
             {
-                var replaying = state.State.InFlightRows > 0;
-                var page = await _source.ReadAsync(state.State.Watermark, replaying ? state.State.InFlightRows : config.PageSize, ct);
+                var page = await pending;
                 if (page is null)
                 {
                     _lag = _source.LagSeconds(state.State.Watermark);
                     break;
                 }
 
-                if (!replaying && page.Rows > 0)
+                if (s.InFlightRows == 0 && page.Rows > 0)
                 {
-                    state.State.InFlightRows = (int)page.Rows;
+                    s.InFlightRows = (int)page.Rows;
+                    s.InFlightNext = page.NextWatermark;
                     await state.WriteStateAsync(CancellationToken.None);
                 }
 
-                await HandOffAsync(page);
+                // The next page is read while this one is applied: it depends on this page's end only, and it is
+                // recorded as in flight only once this one's watermark is saved.
+                Task<SourcePage?>? prefetch = null;
+                if (page.More && pages + 1 < MaxPagesPerTick)
+                {
+                    var after = page.NextWatermark;
+                    prefetch = ReadAsync(source => source.ReadAsync(after, config.PageSize, ct), ct);
+                }
+
+                try
+                {
+                    await HandOffAsync(page);
+                }
+                catch
+                {
+                    if (prefetch is not null)
+                    {
+                        await prefetch.ContinueWith(static t => t.Exception, TaskScheduler.Current);
+                    }
+
+                    throw;
+                }
+
                 _lag = page.LagSeconds;
-                PulsoMetrics.SourceLagSeconds.WithLabels(_tenant, SourceName).Set(_lag);
-                if (!page.More)
+                if (prefetch is null)
                 {
                     break;
                 }
+
+                pending = prefetch;
             }
 
             _failures = 0;
             _lastError = null;
             span?.SetTag("pulso.watermark", state.State.Watermark);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             _failures++;
-            _lastError = $"{e.GetType().Name}: {e.Message}";
-            var backoff = TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Min(_failures, 9))));
+            _lastError = Scrub($"{e.GetType().Name}: {e.Message}");
+            // Exponential, capped at 5 minutes, plus up to a quarter more at random so that sources failing
+            // together (a database restarting) do not all come back at the same instant.
+            var seconds = Math.Min(300, Math.Pow(2, Math.Min(_failures, 9)));
+            var backoff = TimeSpan.FromSeconds(seconds * (1 + (Random.Shared.NextDouble() * 0.25)));
             _nextAttempt = time.GetUtcNow() + backoff;
-            LogPollFailed(logger, e, this.GetPrimaryKeyString(), _failures, backoff.TotalSeconds);
+            PulsoMetrics.SourceErrors.WithLabels(_tenant, SourceName).Inc();
+            LogPollFailed(logger, _lastError, Owner, _failures, backoff.TotalSeconds);
             span?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
         }
+        finally
+        {
+            PulsoMetrics.SourceLagSeconds.WithLabels(_tenant, SourceName).Set(_lag);
+        }
+    }
+
+    /// <summary>One read, retried at once on transient failures (connections refused or reset, timeouts).</summary>
+    private async Task<SourcePage?> ReadAsync(Func<IGestionSource, Task<SourcePage?>> read, CancellationToken ct)
+    {
+        var source = _source!;
+        return await s_retry.ExecuteAsync(async _ => await read(source), ct);
     }
 
     private async Task HandOffAsync(SourcePage page)
@@ -226,12 +365,22 @@ public sealed partial class SourceGrain(
         }
 
         await Task.WhenAll(sends);
+        if (page.Rejects.Rows.Count > 0)
+        {
+            // Best effort: the quarantine is a sample for an admin to read, the counts below are the record.
+            var now = time.GetUtcNow();
+            var rows = page.Rejects.Rows.Select(r => new QuarantinedRow("gestiones", $"source {SourceName}", r.Line, RejectReasons.Name(r.Reason), r.Fields, now)).ToArray();
+            await GrainFactory.GetGrain<IIngestGrain>(GrainKeys.Ingest(_tenant)).Quarantine(rows);
+        }
+
         var s = state.State;
         s.Watermark = page.NextWatermark;
         s.InFlightRows = 0;
+        s.InFlightNext = null;
         s.Rows += page.Rows;
         s.Accepted += page.Gestiones.Count + page.Jornadas.Count;
         s.Batches += sends.Count;
+        PulsoMetrics.SourceRows.WithLabels(_tenant, SourceName).Inc(page.Rows);
         foreach (var reason in RejectReasons.All)
         {
             if (page.Rejects[reason] > 0)
@@ -257,53 +406,92 @@ public sealed partial class SourceGrain(
 
     private async Task<IGestionSource> CreateSourceAsync(SourceConfig config)
     {
-        switch (config.Kind)
+        var settings = config.Kind is "file" ? null : await GrainFactory.GetGrain<ITenantGrain>(GrainKeys.Tenant(_tenant)).GetSettings();
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(settings?.TimeZone ?? "UTC");
+        if (config.Kind == "simulator")
         {
-            case "file":
-                return new FileSource(_tenant, config.Location!);
-            case "simulator":
-                var settings = await GrainFactory.GetGrain<ITenantGrain>(GrainKeys.Tenant(_tenant)).GetSettings();
-                var zone = TimeZoneInfo.FindSystemTimeZoneById(settings?.TimeZone ?? "UTC");
-                return new SimulatorSource(_tenant, zone, time);
-            default:
-                throw new InvalidOperationException($"unknown source kind '{config.Kind}'");
+            return new SimulatorSource(_tenant, zone, time);
+        }
+
+        var secret = state.State.SealedSecret is { } sealedSecret ? secrets.Open(sealedSecret, Owner) : null;
+        return SourceKinds.Create(config, secret, new SourceContext(_tenant, SourceName, zone, time, s_http), secrets.Options);
+    }
+
+    private async Task DropSourceAsync()
+    {
+        var source = _source;
+        _source = null;
+        if (source is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
         }
     }
 
-    private string SourceName => this.GetPrimaryKeyString()[(_tenant.Length + 1)..];
+    /// <summary>Whether two configurations read the same rows, so that the watermark still applies.</summary>
+    private static bool SameOrigin(SourceConfig a, SourceConfig b) =>
+        a.Kind == b.Kind && a.Location == b.Location && SameFeed(a.Gestiones, b.Gestiones) && SameFeed(a.Jornadas, b.Jornadas);
+
+    private static bool SameFeed(SourceFeed? a, SourceFeed? b) =>
+        (a is null && b is null) || (a is not null && b is not null && a.Table == b.Table && a.Query == b.Query && a.WatermarkColumn == b.WatermarkColumn && a.Path == b.Path
+            && (a.Columns ?? new Dictionary<string, string>()).OrderBy(c => c.Key).SequenceEqual((b.Columns ?? new Dictionary<string, string>()).OrderBy(c => c.Key)));
+
+    /// <summary>An error message with the secret (and its password part) blanked, should a driver ever quote it.</summary>
+    private string Scrub(string message)
+    {
+        if (state.State.SealedSecret is not { } sealedSecret)
+        {
+            return message;
+        }
+
+        string secret;
+        try
+        {
+            secret = secrets.Open(sealedSecret, Owner);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return message;
+        }
+
+        var scrubbed = message.Replace(secret, SourceConfig.MaskedSecret, StringComparison.Ordinal);
+        try
+        {
+            var builder = new DbConnectionStringBuilder { ConnectionString = secret };
+            foreach (var key in new[] { "password", "pwd" })
+            {
+                if (builder.TryGetValue(key, out var password) && password is string { Length: > 3 } p)
+                {
+                    scrubbed = scrubbed.Replace(p, SourceConfig.MaskedSecret, StringComparison.Ordinal);
+                }
+            }
+        }
+        catch (ArgumentException)
+        {
+            // Not a connection string (a key, a header): the whole secret was blanked above.
+        }
+
+        return scrubbed;
+    }
+
+    private static bool IsTransient(Exception e) => e switch
+    {
+        DbException db => db.IsTransient || db is Npgsql.NpgsqlException { InnerException: SocketException or IOException or TimeoutException },
+        HttpRequestException http => http.StatusCode is null or >= System.Net.HttpStatusCode.InternalServerError or System.Net.HttpStatusCode.TooManyRequests,
+        TimeoutException or SocketException => true,
+        IOException when e is not FileNotFoundException and not DirectoryNotFoundException => true,
+        _ => false,
+    };
 
     private SourceStatus Status()
     {
         var s = state.State;
-        return new SourceStatus(s.Running, s.Watermark, s.Rows, s.Accepted, new Dictionary<string, long>(s.Rejected), s.Batches, _lag, _lastError, _lastPollAt, _failures);
+        return new SourceStatus(s.Running, s.Watermark, s.Rows, s.Accepted, new Dictionary<string, long>(s.Rejected), s.Batches, _lag, _lastError, _lastPollAt, _failures,
+            _failures > 0 ? _nextAttempt : null, s.Config is not null);
     }
 
-    private static List<string> Validate(SourceConfig config)
-    {
-        var problems = new List<string>();
-        if (config.Kind is not ("file" or "simulator"))
-        {
-            problems.Add($"kind '{config.Kind}' is not one of file, simulator");
-        }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Key}: poll failed ({Failures} in a row), next attempt in {Seconds} s: {Error}")]
+    private static partial void LogPollFailed(ILogger logger, string error, string key, int failures, double seconds);
 
-        if (config.Kind == "file" && string.IsNullOrWhiteSpace(config.Location))
-        {
-            problems.Add("location (a folder) is required for a file source");
-        }
-
-        if (!double.IsFinite(config.PollIntervalSeconds) || config.PollIntervalSeconds is < 0.1 or > 86_400)
-        {
-            problems.Add("pollIntervalSeconds must be between 0.1 and 86400");
-        }
-
-        if (config.PageSize is < 1 or > 1_000_000)
-        {
-            problems.Add("pageSize must be between 1 and 1000000");
-        }
-
-        return problems;
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Source {Key}: poll failed ({Failures} in a row), next attempt in {Seconds} s")]
-    private static partial void LogPollFailed(ILogger logger, Exception exception, string key, int failures, double seconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Source {Key}: secret sealed again with the current key {KeyId}")]
+    private static partial void LogResealed(ILogger logger, string key, string keyId);
 }

@@ -3,6 +3,7 @@ using Pulso.Grains.Abstractions.Alerts;
 using Pulso.Grains.Abstractions.Ingestion;
 using Pulso.Grains.Abstractions.Live;
 using Pulso.Grains.Abstractions.Metrics;
+using Pulso.Grains.Abstractions.Sources;
 using Pulso.Grains.Abstractions.Tenancy;
 using Pulso.Grains.Metrics;
 using Pulso.Grains.Persistence;
@@ -30,6 +31,10 @@ public sealed class TenantState
     /// <summary>Drawn at creation and changed by every purge of data (see <see cref="TenantQueryContext.Incarnation"/>).</summary>
     [Id(4)]
     public long Incarnation { get; set; }
+
+    /// <summary>The names of the tenant's sources (their grains are keyed <c>tenant/name</c>).</summary>
+    [Id(5)]
+    public SortedSet<string> Sources { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -126,6 +131,26 @@ public sealed partial class TenantGrain(
         return problems;
     }
 
+    public Task<IReadOnlyList<string>> ListSources() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Sources]);
+
+    public async Task AddSource(string name)
+    {
+        RequireExists();
+        _ = GrainKeys.Source(this.GetPrimaryKeyString(), name);
+        if (state.State.Sources.Add(name))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task RemoveSource(string name)
+    {
+        if (state.State.Sources.Remove(name))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
     public async Task Delete()
     {
         if (state.State.Settings is null)
@@ -142,6 +167,9 @@ public sealed partial class TenantGrain(
         }
 
         await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).Remove(tenant);
+
+        // Sources first, so that none hands a page to a day table purged below.
+        await Task.WhenAll(state.State.Sources.Select(name => GrainFactory.GetGrain<ISourceGrain>(GrainKeys.Source(tenant, name)).Purge()));
         var days = await PurgeDaysAsync(static _ => true);
         await GrainFactory.GetGrain<IIngestGrain>(GrainKeys.Ingest(tenant)).Purge();
         await GrainFactory.GetGrain<IApiKeyGrain>(tenant).Purge();

@@ -10,6 +10,7 @@ using Pulso.Grains.Alerts;
 using Pulso.Grains.Abstractions.Clustering;
 using Pulso.Grains.Persistence;
 using Pulso.Grains.Observability;
+using Pulso.Grains.Sources;
 using Pulso.Silo.Clustering;
 using Pulso.Silo.Observability;
 using StackExchange.Redis;
@@ -34,6 +35,9 @@ public static class SiloExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddPulsoAlerts(builder.Configuration);
         builder.Services.AddHostedService<OrleansActivationMetrics>();
+        // Memory storage forgets every source at exit anyway: a key made at start-up will do there, and only there.
+        builder.Services.AddOptions<SourceOptions>().BindConfiguration(SourceOptions.Section).PostConfigure(o => o.AllowGeneratedKey = !storage.IsRedis);
+        builder.Services.AddSingleton(sp => new SourceSecrets(sp.GetRequiredService<IOptions<SourceOptions>>().Value));
 
         // Grain turns await Redis and PostgreSQL; on a one- or two-core node the default minimum of one worker per
         // core makes bursts of activations queue behind the pool's slow thread injection.
@@ -126,6 +130,9 @@ public static class SiloExtensions
         {
             problems.Add($"{PulsoStorageOptions.Section}:ConnectionString is required with Provider Redis");
         }
+
+        var sources = configuration.GetSection(SourceOptions.Section).Get<SourceOptions>() ?? new SourceOptions();
+        problems.AddRange(sources.Problems());
 
         var jwt = configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions();
         if ((cluster.IsAdoNet || storage.IsRedis) && !jwt.HasConfiguredKeys)

@@ -24,6 +24,9 @@ public sealed class WriteRouteSweepTests(GatewayFactory factory)
     private const string DeleteTenant = "DELETE /api/v1/tenants/{tenant}";
     private const string PutAlert = "PUT /api/v1/tenants/{tenant}/alerts/{name}";
     private const string DeleteAlert = "DELETE /api/v1/tenants/{tenant}/alerts/{name}";
+    private const string PutSource = "PUT /api/v1/tenants/{tenant}/sources/{name}";
+    private const string DeleteSource = "DELETE /api/v1/tenants/{tenant}/sources/{name}";
+    private const string SyncSource = "POST /api/v1/tenants/{tenant}/sources/{name}/sync";
 
     /// <summary>What every route that takes a body is swept with.</summary>
     private static readonly string[] s_bodyKinds = ["malformed JSON", "wrong JSON types", "invalid UTF-8", "50 MB streamed", "SQL-looking", "script-looking"];
@@ -43,7 +46,8 @@ public sealed class WriteRouteSweepTests(GatewayFactory factory)
         foreach (var route in ApiRoutes.Versioned(factory).Where(r => r.Method is "POST" or "PUT" or "DELETE"))
         {
             var names = s_cases.Where(c => c.Route == route.Key).Select(c => c.Name).ToList();
-            var kinds = route.Method == "DELETE" ? ["SQL-looking", "script-looking"] : s_bodyKinds;
+            // Routes that read no body (DELETE, a source's sync) are swept through their path only.
+            var kinds = route.Method == "DELETE" || route.Key.EndsWith("/sync", StringComparison.Ordinal) ? ["SQL-looking", "script-looking"] : s_bodyKinds;
             failures.AddRange(kinds.Where(k => !names.Any(n => n.Contains(k, StringComparison.Ordinal))).Select(k => $"{route.Key} has no '{k}' case"));
         }
 
@@ -151,6 +155,21 @@ public sealed class WriteRouteSweepTests(GatewayFactory factory)
         Add(PutAlert, "script-looking name", _ => Json($"{{{Rule}}}"), HttpStatusCode.BadRequest, "name", w => AlertPath(w, Script));
         Add(DeleteAlert, "SQL-looking name", _ => null, HttpStatusCode.NotFound, "no alert rule", w => AlertPath(w, Sql));
         Add(DeleteAlert, "script-looking name", _ => null, HttpStatusCode.NotFound, "no alert rule", w => AlertPath(w, Script));
+
+        const string Source = "\"kind\":\"rest\",\"location\":\"http://127.0.0.1:1/api\",\"enabled\":false,\"gestiones\":{\"path\":\"gestiones\",\"watermarkColumn\":\"id\"}";
+        string SourcePath(World w, string name, string route = PutSource) =>
+            Path(route, w.Tenant, string.Empty).Replace("{name}", Uri.EscapeDataString(name), StringComparison.Ordinal);
+        Add(PutSource, "malformed JSON", _ => Json($"{{{Source},"), HttpStatusCode.BadRequest, "not a valid source", w => SourcePath(w, "crm"));
+        Add(PutSource, "wrong JSON types (a number for kind)", _ => Json("{\"kind\":5}"), HttpStatusCode.BadRequest, "kind", w => SourcePath(w, "crm"));
+        Add(PutSource, "invalid UTF-8", _ => NotUtf8($"{{{Source.Replace("gestiones\",", "gestionesÑ\",", StringComparison.Ordinal)}}}", "application/json"), HttpStatusCode.BadRequest, "UTF-8", w => SourcePath(w, "crm"));
+        Add(PutSource, "50 MB streamed", _ => Streamed50Mb("application/json", "{\"kind\":\"", "x"), HttpStatusCode.RequestEntityTooLarge, "over the limit", w => SourcePath(w, "crm"));
+        Add(PutSource, "SQL-looking table", _ => Json("{\"kind\":\"postgres\",\"secret\":\"Host=127.0.0.1;Database=d;Username=u;Password=p\",\"gestiones\":{\"table\":" + Quote(Sql) + "}}"),
+            HttpStatusCode.BadRequest, "gestiones.table", w => SourcePath(w, "crm"));
+        Add(PutSource, "script-looking name", _ => Json($"{{{Source}}}"), HttpStatusCode.BadRequest, "not a valid source name", w => SourcePath(w, Script));
+        Add(DeleteSource, "SQL-looking name", _ => null, HttpStatusCode.BadRequest, "not a valid source name", w => SourcePath(w, Sql, DeleteSource));
+        Add(DeleteSource, "script-looking name", _ => null, HttpStatusCode.BadRequest, "not a valid source name", w => SourcePath(w, Script, DeleteSource));
+        Add(SyncSource, "SQL-looking name", _ => null, HttpStatusCode.BadRequest, "not a valid source name", w => SourcePath(w, Sql, SyncSource));
+        Add(SyncSource, "script-looking name", _ => null, HttpStatusCode.BadRequest, "not a valid source name", w => SourcePath(w, Script, SyncSource));
 
         const string Settings = "\"displayName\":\"X\",\"timeZone\":\"America/Lima\",\"retentionDays\":30";
         Add(PutTenant, "malformed JSON", _ => Json("{\"displayName\":"), HttpStatusCode.BadRequest, "not valid");

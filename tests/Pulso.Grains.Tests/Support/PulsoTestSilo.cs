@@ -18,6 +18,11 @@ namespace Pulso.Grains.Tests.Support;
 internal static class SharedStores
 {
     public static CountingMetricJournal Journal { get; } = new(new MemoryMetricJournal());
+
+    /// <summary>The key every silo seals source secrets with (a real deployment configures one for all silos).</summary>
+    public const string SecretKey = "cHVsc28tdGVzdHMtc291cmNlLXNlY3JldC1rZXktMzI=";
+
+    public static Pulso.Grains.Sources.SourceSecrets Secrets { get; } = new(new Pulso.Grains.Sources.SourceOptions { SecretKey = SecretKey });
 }
 
 /// <summary>
@@ -33,6 +38,7 @@ public sealed class PulsoTestSilo : ISiloConfigurator
     {
         ArgumentNullException.ThrowIfNull(siloBuilder);
         siloBuilder.Services.AddSingleton<IMetricJournal>(SharedStores.Journal);
+        siloBuilder.Services.AddSingleton(SharedStores.Secrets);
         siloBuilder.Services.AddGrainStorage(StorageName, static (services, _) => new SharedGrainStorage(
             new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()),
             services.GetRequiredService<IActivatorProvider>()));

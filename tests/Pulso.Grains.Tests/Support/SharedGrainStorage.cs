@@ -16,6 +16,9 @@ internal sealed class SharedGrainStorage(IGrainStorageSerializer serializer, IAc
     private static readonly ConcurrentDictionary<string, StoredRecord> s_records = new(StringComparer.Ordinal);
     private static long s_lastEtag;
 
+    /// <summary>The bytes of every record stored, as a store's operator could read them.</summary>
+    public static IEnumerable<byte[]> StoredBytes => s_records.Values.Select(r => r.Data);
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (s_records.TryGetValue(Key(stateName, grainId), out var record))
