@@ -282,7 +282,7 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
                 view.Rows = rows;
                 if (reset)
                 {
-                    var all = rows.Values.Select(r => r.Values).ToList();
+                    var all = LiveRows.Json(rows.Values.Select(r => r.Values));
                     messages.AddRange(view.Subscriptions.Select(s => (s, "snapshot", (object)new SnapshotMessage(++s.Version, all))));
                     continue;
                 }
@@ -294,7 +294,9 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
                     continue;
                 }
 
-                messages.AddRange(view.Subscriptions.Where(s => s.SnapshotSent).Select(s => (s, "update", (object)new UpdateMessage(++s.Version, changed, removed))));
+                var changedJson = LiveRows.Json(changed);
+                var removedJson = LiveRows.Json(removed);
+                messages.AddRange(view.Subscriptions.Where(s => s.SnapshotSent).Select(s => (s, "update", (object)new UpdateMessage(++s.Version, changedJson, removedJson))));
             }
         }
 
@@ -342,7 +344,7 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
                 return;
             }
 
-            message = new SnapshotMessage(++subscription.Version, subscription.View.Rows.Values.Select(r => r.Values).ToList());
+            message = new SnapshotMessage(++subscription.Version, LiveRows.Json(subscription.View.Rows.Values.Select(r => r.Values)));
             subscription.SnapshotSent = true;
         }
 

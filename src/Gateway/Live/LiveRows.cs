@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Pulso.Grains.Metrics;
 using Pulso.Grains.Output;
@@ -8,19 +9,25 @@ namespace Pulso.Gateway.Live;
 /// <summary>One row of a live view: its group key, its JSON object (as the REST snapshot writes it) and a fingerprint of its figures.</summary>
 internal sealed record LiveRow(string Key, Dictionary<string, object?> Values, Dictionary<string, object?> Dimensions, string Fingerprint);
 
-/// <summary><c>snapshot(subscriptionId, { version, rows })</c>.</summary>
+/// <summary>
+/// <c>snapshot(subscriptionId, { version, rows })</c>. The rows are JSON made once per view change and shared by every
+/// subscriber of the view: only the version differs between their messages, so serialising is a copy.
+/// </summary>
 internal sealed record SnapshotMessage(
     [property: JsonPropertyName("version")] long Version,
-    [property: JsonPropertyName("rows")] IReadOnlyList<Dictionary<string, object?>> Rows);
+    [property: JsonPropertyName("rows")] JsonElement Rows);
 
 /// <summary><c>update(subscriptionId, { version, rows, removed })</c>: changed or new rows, and the groups that are gone.</summary>
 internal sealed record UpdateMessage(
     [property: JsonPropertyName("version")] long Version,
-    [property: JsonPropertyName("rows")] IReadOnlyList<Dictionary<string, object?>> Rows,
-    [property: JsonPropertyName("removed")] IReadOnlyList<Dictionary<string, object?>> Removed);
+    [property: JsonPropertyName("rows")] JsonElement Rows,
+    [property: JsonPropertyName("removed")] JsonElement Removed);
 
 internal static class LiveRows
 {
+    /// <summary>Rows as one JSON array, made once and shared by all the messages that carry them.</summary>
+    public static JsonElement Json(IEnumerable<Dictionary<string, object?>> rows) => JsonSerializer.SerializeToElement(rows);
+
     /// <summary>The rows of a result keyed by their group, valued as in the JSON snapshot (counts numbers, money and rates exact strings).</summary>
     public static Dictionary<string, LiveRow> From(QueryResult result)
     {
