@@ -110,6 +110,11 @@ internal static class SourcesApi
         var problems = await source.Configure(body.ToConfig());
         if (problems.Count > 0)
         {
+            if (!existed)
+            {
+                await tenantGrain.RemoveSource(name); // nothing was saved: the tenant has no such source
+            }
+
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: string.Join("; ", problems));
         }
 

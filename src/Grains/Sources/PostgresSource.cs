@@ -7,11 +7,23 @@ namespace Pulso.Grains.Sources;
 public sealed class PostgresSource(string tenant, string sourceName, string connectionString, IReadOnlyList<FeedPlan> feeds, TimeSpan settleLag, TimeZoneInfo zone, TimeProvider time)
     : SqlSource(tenant, sourceName, feeds, settleLag, zone, time)
 {
-    private readonly NpgsqlDataSource _dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = $"pulso-source-{tenant}-{sourceName}" }.Build();
+    private readonly NpgsqlDataSource _dataSource = new NpgsqlDataSourceBuilder(WithReadBuffer(connectionString)) { Name = $"pulso-source-{tenant}-{sourceName}" }.Build();
 
     protected override DbDataSource DataSource => _dataSource;
 
     protected override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>Pages are read whole: a 64 KiB read buffer (Npgsql's default is 8 KiB) unless the connection string sets one.</summary>
+    private static string WithReadBuffer(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Read Buffer Size", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.ReadBufferSize = 64 * 1024;
+        }
+
+        return builder.ConnectionString;
+    }
 }
 
 /// <summary>A MySQL or MariaDB table or query (MySqlConnector, pooled).</summary>

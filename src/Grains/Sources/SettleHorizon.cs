@@ -41,9 +41,6 @@ public sealed class SettleHorizon(TimeProvider time, TimeSpan lag)
         }
     }
 
-    /// <summary>Whether a tip should be asked for again (the last one seen is older than the lag, or none was).</summary>
-    public bool WantsObservation => !Unbounded;
-
     private void Settle(DateTimeOffset now)
     {
         while (_seen.Count > 0 && now - _seen.Peek().At >= lag)

@@ -69,8 +69,26 @@ public static class SourceKinds
             plans = Plans(config, problems);
         }
 
+        if (options is { AllowedHosts.Count: > 0 } && problems.Count == 0)
+        {
+            foreach (var host in Hosts(config, secret).Where(h => !options.AllowsHost(h)))
+            {
+                problems.Add($"host '{host}' is not one the sources may reach ({SourceOptions.Section}:AllowedHosts)");
+            }
+        }
+
         return problems;
     }
+
+    /// <summary>The hosts a configuration reaches: the connection string's for databases, the URL's for web services.</summary>
+    private static IEnumerable<string> Hosts(SourceConfig config, string? secret) => config.Kind switch
+    {
+        "postgres" => (new Npgsql.NpgsqlConnectionStringBuilder(secret).Host ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(h => h.Split(':')[0]),
+        "mysql" => (new MySqlConnector.MySqlConnectionStringBuilder(secret ?? string.Empty).Server ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        "bigquery" => [new Uri(config.Location ?? BigQuerySource.DefaultEndpoint).Host],
+        "rest" or "soap" => [new Uri(config.Location!).Host],
+        _ => [],
+    };
 
     /// <summary>The adapter for a validated configuration.</summary>
     public static IGestionSource Create(SourceConfig config, string? secret, SourceContext context, SourceOptions? options = null)

@@ -6,7 +6,8 @@ namespace Pulso.Grains.Sources;
 /// <summary>
 /// <c>Pulso:Sources</c>: the key that encrypts source secrets at rest (<c>SecretKey</c>, 32 bytes in base64), the
 /// keys it replaced (<c>PreviousSecretKeys</c>), which still decrypt until every source has been re-encrypted, and
-/// the folders file sources may read (<c>FileRoots</c>; any folder when none is given).
+/// the folders file sources may read (<c>FileRoots</c>) and the hosts other sources may reach (<c>AllowedHosts</c>;
+/// any when none is given).
 /// </summary>
 public sealed class SourceOptions
 {
@@ -21,6 +22,22 @@ public sealed class SourceOptions
     /// folder or at the silo's own files). Empty: any folder, for single-tenant and development use.
     /// </summary>
     public IList<string> FileRoots { get; } = [];
+
+    /// <summary>
+    /// Hosts that database and web-service sources may reach: names (case-insensitive), <c>*.example.com</c> for a
+    /// domain's hosts, or IP addresses. Empty: any host, for single-tenant and development use; in a shared cluster it
+    /// keeps a tenant admin from pointing a source at the cluster's own services (Redis, the membership database).
+    /// </summary>
+    public IList<string> AllowedHosts { get; } = [];
+
+    /// <summary>Whether <paramref name="host"/> is allowed by <see cref="AllowedHosts"/>.</summary>
+    public bool AllowsHost(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return AllowedHosts.Count == 0 || AllowedHosts.Any(allowed => allowed.StartsWith("*.", StringComparison.Ordinal)
+            ? host.EndsWith(allowed[1..], StringComparison.OrdinalIgnoreCase)
+            : string.Equals(host, allowed, StringComparison.OrdinalIgnoreCase));
+    }
 
     /// <summary>Whether <paramref name="folder"/> is one of <see cref="FileRoots"/> or inside one (after resolving <c>..</c>).</summary>
     public bool AllowsFolder(string folder)

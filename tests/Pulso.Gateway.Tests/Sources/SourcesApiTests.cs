@@ -110,6 +110,7 @@ public sealed class SourcesApiTests(GatewayFactory factory)
             gestiones = new { table = "g`; DROP TABLE g; --", columns = new Dictionary<string, string> { ["fecha"] = "f) UNION SELECT" } },
         }), HttpStatusCode.BadRequest, "gestiones.table: 'g`; DROP TABLE g; --' is not a valid table name");
 
+        Assert.Empty((await admin.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/sources")).GetProperty("sources").EnumerateArray());
         Assert.Equal(HttpStatusCode.Created, (await admin.PutAsJsonAsync(route, body)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await factory.Client(tenant, "operator").PutAsJsonAsync(route, body)).StatusCode);
         var audit = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/audit");

@@ -70,6 +70,22 @@ public sealed class SourceSecretTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public void SourcesReachOnlyTheAllowedHostsWhenHostsAreGiven()
+    {
+        var options = new SourceOptions { AllowedHosts = { "db.banco-a.example", "*.crm.example" } };
+        var feed = new SourceFeed(Table: "gestiones");
+
+        Assert.Empty(SourceKinds.Validate(new SourceConfig("postgres", null, Secret: "Host=db.banco-a.example;Database=d", Gestiones: feed), "Host=db.banco-a.example;Database=d", out _, options));
+        Assert.Empty(SourceKinds.Validate(new SourceConfig("rest", "https://api.crm.example/v1/", Gestiones: new SourceFeed(Path: "g", WatermarkColumn: "id")), null, out _, options));
+        var redis = Assert.Single(SourceKinds.Validate(new SourceConfig("mysql", null, Gestiones: feed), "Server=127.0.0.1;Port=6379;Database=d", out _, options));
+        Assert.Equal("host '127.0.0.1' is not one the sources may reach (Pulso:Sources:AllowedHosts)", redis);
+        var both = SourceKinds.Validate(new SourceConfig("postgres", null, Gestiones: feed), "Host=db.banco-a.example,10.0.0.5:5433;Database=d", out _, options);
+        Assert.Equal("host '10.0.0.5' is not one the sources may reach (Pulso:Sources:AllowedHosts)", Assert.Single(both));
+        Assert.Single(SourceKinds.Validate(new SourceConfig("soap", "http://crm.example.evil/ws", Gestiones: new SourceFeed(Path: "<e/>", RowsPath: "r", WatermarkColumn: "id")), null, out _, options));
+        Assert.Empty(SourceKinds.Validate(new SourceConfig("mysql", null, Gestiones: feed), "Server=127.0.0.1;Database=d", out _, new SourceOptions()));
+    }
+
+    [Fact]
     public async Task SecretIsStoredSealedAnsweredMaskedAndKeptWhenSentBackMasked()
     {
         var tenant = await Tenants.CreateAsync(fixture.Client);
