@@ -99,7 +99,14 @@ public sealed class RedisConnection : IAsyncLifetime
 
         try
         {
-            _connection = await ConnectionMultiplexer.ConnectAsync(configuration);
+            // As the silo does: on 2 cores a thread pool of 2 starves the client's completions under concurrent tests,
+            // and an answer already in the socket buffer then times out. A generous timeout absorbs a loaded machine.
+            ThreadPool.GetMinThreads(out var workers, out var io);
+            ThreadPool.SetMinThreads(Math.Max(workers, 16), Math.Max(io, 16));
+            var options = ConfigurationOptions.Parse(configuration);
+            options.AsyncTimeout = Math.Max(options.AsyncTimeout, 30_000);
+            options.SyncTimeout = Math.Max(options.SyncTimeout, 30_000);
+            _connection = await ConnectionMultiplexer.ConnectAsync(options);
         }
         catch (Exception e)
         {
