@@ -16,33 +16,26 @@ namespace Pulso.Grains.Sources;
 /// Authenticated as a service account (its JSON key is the source's secret) with a self-signed JWT per request, so
 /// no token endpoint is involved; <c>Location</c> points the client at another endpoint (an emulator, a test server).
 /// </summary>
-public sealed class BigQuerySource : IGestionSource
+public sealed class BigQuerySource : FeedSource
 {
     public const string DefaultEndpoint = "https://bigquery.googleapis.com";
     private const string Scope = "https://www.googleapis.com/auth/bigquery";
     private readonly SourceContext _context;
     private readonly SourceConfig _config;
-    private readonly IReadOnlyList<FeedPlan> _feeds;
     private readonly ServiceAccountCredential _credential;
     private readonly string _endpoint;
     private readonly string _project;
-    private readonly Dictionary<string, SettleHorizon> _horizons = new(StringComparer.Ordinal);
-    private DateTimeOffset? _behindSince;
 
     public BigQuerySource(SourceContext context, SourceConfig config, string serviceAccountJson, IReadOnlyList<FeedPlan> feeds, TimeSpan settleLag)
+        : base(feeds, settleLag, (context ?? throw new ArgumentNullException(nameof(context))).Time)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(config);
         _context = context;
         _config = config;
-        _feeds = feeds;
         _credential = Credential(serviceAccountJson);
         _endpoint = (config.Location ?? DefaultEndpoint).TrimEnd('/');
         _project = config.Settings!["projectId"];
-        foreach (var feed in feeds)
-        {
-            _horizons[feed.Feed] = new SettleHorizon(context.Time, settleLag);
-        }
     }
 
     public static void Validate(SourceConfig config, string? secret, List<string> problems)
@@ -75,43 +68,11 @@ public sealed class BigQuerySource : IGestionSource
         }
     }
 
-    public async Task<SourcePage?> ReadAsync(string? watermark, int pageSize, CancellationToken ct)
-    {
-        var mark = FeedWatermark.Parse(watermark);
-        foreach (var feed in _feeds)
-        {
-            if (await ReadFeedAsync(feed, mark, pageSize, null, ct) is { } page)
-            {
-                return page;
-            }
-        }
-
-        _behindSince = null;
-        return null;
-    }
-
-    public async Task<SourcePage?> ReplayAsync(string? watermark, int rows, string replayTo, CancellationToken ct)
-    {
-        var mark = FeedWatermark.Parse(watermark);
-        var to = FeedWatermark.Parse(replayTo);
-        foreach (var feed in _feeds)
-        {
-            if (to[feed.Feed] is { } end && (mark[feed.Feed] is not { } start || end.CompareTo(start) != 0))
-            {
-                return await ReadFeedAsync(feed, mark, rows, end, ct);
-            }
-        }
-
-        return await ReadAsync(watermark, rows, ct);
-    }
-
-    public double LagSeconds(string? watermark) => _behindSince is { } since ? Math.Max(0, (_context.Time.GetUtcNow() - since).TotalSeconds) : 0;
-
-    private async Task<SourcePage?> ReadFeedAsync(FeedPlan feed, FeedWatermark mark, int pageSize, Position? replayTo, CancellationToken ct)
+    protected override async Task<SourcePage?> ReadFeedAsync(FeedPlan feed, FeedWatermark mark, int pageSize, Position? replayTo, CancellationToken ct)
     {
         var after = mark[feed.Feed];
         var upTo = replayTo;
-        var horizon = _horizons[feed.Feed];
+        var horizon = Horizons[feed.Feed];
         if (replayTo is null && !horizon.Unbounded)
         {
             var tip = await QueryAsync(feed, Select(feed, descending: true, [], 1), [], ct);
@@ -146,7 +107,7 @@ public sealed class BigQuerySource : IGestionSource
         var full = result.Rows.Count >= pageSize;
         if (full)
         {
-            _behindSince ??= _context.Time.GetUtcNow();
+            MarkBehind();
         }
 
         return builder.Build(mark, after, result.Positions[^1], full, LagSeconds(null));

@@ -26,29 +26,22 @@ namespace Pulso.Grains.Sources;
 /// <c>{sinceId}</c>, <c>{limit}</c> and <c>{page}</c> are replaced by XML-escaped values; rows are the elements named by
 /// <c>rowsPath</c>, their fields the child elements. The secret, if any, is sent as the <c>authHeader</c> (default Authorization).
 /// </summary>
-public sealed class HttpFeedSource : IGestionSource
+public sealed class HttpFeedSource : FeedSource
 {
     private readonly SourceContext _context;
     private readonly SourceConfig _config;
     private readonly string? _secret;
-    private readonly IReadOnlyList<FeedPlan> _feeds;
     private readonly string _pagination;
-    private readonly Dictionary<string, SettleHorizon> _horizons = new(StringComparer.Ordinal);
-    private DateTimeOffset? _behindSince;
 
     public HttpFeedSource(SourceContext context, SourceConfig config, string? secret, IReadOnlyList<FeedPlan> feeds, TimeSpan settleLag)
+        : base(feeds, Pagination(config) == "since" ? settleLag : TimeSpan.Zero, (context ?? throw new ArgumentNullException(nameof(context))).Time)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(config);
         _context = context;
         _config = config;
         _secret = secret;
-        _feeds = feeds;
         _pagination = Pagination(config);
-        foreach (var feed in feeds)
-        {
-            _horizons[feed.Feed] = new SettleHorizon(context.Time, _pagination == "since" ? settleLag : TimeSpan.Zero);
-        }
     }
 
     private bool IsSoap => _config.Kind == "soap";
@@ -101,38 +94,9 @@ public sealed class HttpFeedSource : IGestionSource
         }
     }
 
-    public async Task<SourcePage?> ReadAsync(string? watermark, int pageSize, CancellationToken ct)
-    {
-        var mark = FeedWatermark.Parse(watermark);
-        foreach (var feed in _feeds)
-        {
-            var page = await ReadFeedAsync(feed, mark, pageSize, replayTo: null, replayRows: 0, ct);
-            if (page is not null)
-            {
-                return page;
-            }
-        }
-
-        _behindSince = null;
-        return null;
-    }
-
-    public async Task<SourcePage?> ReplayAsync(string? watermark, int rows, string replayTo, CancellationToken ct)
-    {
-        var mark = FeedWatermark.Parse(watermark);
-        var to = FeedWatermark.Parse(replayTo);
-        foreach (var feed in _feeds)
-        {
-            if (to[feed.Feed] is { } end && (mark[feed.Feed] is not { } start || end.CompareTo(start) != 0))
-            {
-                return await ReadFeedAsync(feed, mark, rows, end, rows, ct);
-            }
-        }
-
-        return await ReadAsync(watermark, rows, ct);
-    }
-
-    public double LagSeconds(string? watermark) => _behindSince is { } since ? Math.Max(0, (_context.Time.GetUtcNow() - since).TotalSeconds) : 0;
+    /// <summary>A replay reads exactly the rows of the page in flight (<c>pageSize</c> of them), whatever the page size is now.</summary>
+    protected override Task<SourcePage?> ReadFeedAsync(FeedPlan feed, FeedWatermark mark, int pageSize, Position? replayTo, CancellationToken ct) =>
+        ReadFeedAsync(feed, mark, pageSize, replayTo, replayTo is null ? 0 : pageSize, ct);
 
     private async Task<SourcePage?> ReadFeedAsync(FeedPlan feed, FeedWatermark mark, int pageSize, Position? replayTo, int replayRows, CancellationToken ct)
     {
@@ -177,7 +141,7 @@ public sealed class HttpFeedSource : IGestionSource
 
         if (full)
         {
-            _behindSince ??= _context.Time.GetUtcNow();
+            MarkBehind();
         }
 
         return builder.Build(mark, after, last, more: full, LagSeconds(null));
@@ -191,7 +155,7 @@ public sealed class HttpFeedSource : IGestionSource
     {
         var positioned = rows.Select(r => (Row: r, Position: new Position([.. feed.PositionColumns.Select(i => PositionValue.FromText(r.Values[i] ?? string.Empty))])))
             .OrderBy(r => r.Position).ToList();
-        var horizon = _horizons[feed.Feed];
+        var horizon = Horizons[feed.Feed];
         Position? upTo = replayTo;
         if (replayTo is null && !horizon.Unbounded)
         {

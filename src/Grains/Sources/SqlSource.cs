@@ -10,27 +10,20 @@ namespace Pulso.Grains.Sources;
 /// a watermark value across a page boundary are told apart by the tie-breakers, so none is skipped or read twice.
 /// Identifiers are validated by <see cref="FeedPlan"/> and quoted by the dialect; values are always parameters.
 /// </summary>
-public abstract class SqlSource : IGestionSource, IAsyncDisposable
+public abstract class SqlSource : FeedSource, IAsyncDisposable
 {
     private readonly string _tenant;
     private readonly string _sourceName;
-    private readonly IReadOnlyList<FeedPlan> _feeds;
     private readonly TimeZoneInfo _zone;
     private readonly TimeProvider _time;
-    private readonly Dictionary<string, SettleHorizon> _horizons = new(StringComparer.Ordinal);
-    private DateTimeOffset? _behindSince;
 
     protected SqlSource(string tenant, string sourceName, IReadOnlyList<FeedPlan> feeds, TimeSpan settleLag, TimeZoneInfo zone, TimeProvider time)
+        : base(feeds, settleLag, time)
     {
         _tenant = tenant;
         _sourceName = sourceName;
-        _feeds = feeds;
         _zone = zone;
         _time = time;
-        foreach (var feed in feeds)
-        {
-            _horizons[feed.Feed] = new SettleHorizon(time, settleLag);
-        }
     }
 
     protected abstract DbDataSource DataSource { get; }
@@ -41,50 +34,17 @@ public abstract class SqlSource : IGestionSource, IAsyncDisposable
     /// <summary>Whether the dialect compares row values <c>(a, b) &gt; (x, y)</c> lexicographically.</summary>
     protected virtual bool RowComparisons => true;
 
-    public async Task<SourcePage?> ReadAsync(string? watermark, int pageSize, CancellationToken ct)
-    {
-        var mark = FeedWatermark.Parse(watermark);
-        foreach (var feed in _feeds)
-        {
-            var page = await ReadFeedAsync(feed, mark, pageSize, replayTo: null, ct);
-            if (page is not null)
-            {
-                return page;
-            }
-        }
-
-        _behindSince = null;
-        return null;
-    }
-
-    public async Task<SourcePage?> ReplayAsync(string? watermark, int rows, string replayTo, CancellationToken ct)
-    {
-        var mark = FeedWatermark.Parse(watermark);
-        var to = FeedWatermark.Parse(replayTo);
-        foreach (var feed in _feeds)
-        {
-            if (to[feed.Feed] is { } end && (mark[feed.Feed] is not { } start || end.CompareTo(start) != 0))
-            {
-                return await ReadFeedAsync(feed, mark, rows, end, ct);
-            }
-        }
-
-        return await ReadAsync(watermark, rows, ct);
-    }
-
-    public double LagSeconds(string? watermark) => _behindSince is { } since ? Math.Max(0, (_time.GetUtcNow() - since).TotalSeconds) : 0;
-
     public ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
         return DataSource.DisposeAsync();
     }
 
-    private async Task<SourcePage?> ReadFeedAsync(FeedPlan feed, FeedWatermark mark, int pageSize, Position? replayTo, CancellationToken ct)
+    protected override async Task<SourcePage?> ReadFeedAsync(FeedPlan feed, FeedWatermark mark, int pageSize, Position? replayTo, CancellationToken ct)
     {
         var after = mark[feed.Feed];
         Position? upTo = replayTo;
-        var horizon = _horizons[feed.Feed];
+        var horizon = Horizons[feed.Feed];
         if (replayTo is null && !horizon.Unbounded)
         {
             horizon.Observe(await TipAsync(feed, ct));
@@ -160,7 +120,7 @@ public abstract class SqlSource : IGestionSource, IAsyncDisposable
         var now = _time.GetUtcNow();
         if (full || (upTo is not null && replayTo is null && upTo > last))
         {
-            _behindSince ??= now;
+            MarkBehind();
         }
 
         return builder.Build(mark, after, last, more: full, LagSeconds(null));
