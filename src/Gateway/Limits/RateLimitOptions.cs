@@ -1,3 +1,5 @@
+using Pulso.Grains.Abstractions.Metrics;
+
 namespace Pulso.Gateway.Limits;
 
 /// <summary><c>Pulso:RateLimit</c>: requests per caller tenant to <c>/api/v1</c> on one gateway (a token bucket).</summary>
@@ -24,4 +26,19 @@ public sealed class QueryLimitOptions
 
     /// <summary>Most rows (groups) one answer may hold (default 200,000).</summary>
     public int MaxGroups { get; set; } = 200_000;
+
+    /// <summary>Why <paramref name="query"/>'s range is over the limit (naming the key), or null when it is not.</summary>
+    public string? RangeProblem(MetricQueryContract query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var span = query.To.DayNumber - query.From.DayNumber + 1;
+        return span > MaxRangeDays
+            ? $"from {query.From:yyyy-MM-dd} to {query.To:yyyy-MM-dd} spans {span} days, more than the {MaxRangeDays} of {Section}:MaxRangeDays"
+            : null;
+    }
+
+    /// <summary>Why an answer of <paramref name="groups"/> rows is over the limit (naming the key), or null when it is not.</summary>
+    public string? GroupsProblem(int groups) => groups > MaxGroups
+        ? $"the answer has {groups} groups, more than the {MaxGroups} of {Section}:MaxGroups; narrow groupBy, the range or the filters"
+        : null;
 }

@@ -60,10 +60,9 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
     public async Task<string> SubscribeAsync(string connectionId, string tenant, MetricQueryContract query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var span = query.To.DayNumber - query.From.DayNumber + 1;
-        if (span > _limits.MaxRangeDays)
+        if (_limits.RangeProblem(query) is { } tooLong)
         {
-            throw new ArgumentException($"from {query.From:yyyy-MM-dd} to {query.To:yyyy-MM-dd} spans {span} days, more than the {_limits.MaxRangeDays} of {QueryLimitOptions.Section}:MaxRangeDays");
+            throw new ArgumentException(tooLong);
         }
 
         lock (_gate)
@@ -77,9 +76,9 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
         // Registered before the first query: a change after this point is either in the result or notified.
         await RegisterAsync(tenant);
         var result = await _cluster.GetGrain<IMetricQueryGrain>(0).Query(tenant, query);
-        if (result.RowCount > _limits.MaxGroups)
+        if (_limits.GroupsProblem(result.RowCount) is { } tooMany)
         {
-            throw new ArgumentException($"the answer has {result.RowCount} groups, more than the {_limits.MaxGroups} of {QueryLimitOptions.Section}:MaxGroups");
+            throw new ArgumentException(tooMany);
         }
 
         Subscription subscription;

@@ -43,12 +43,9 @@ internal static class SnapshotApi
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: error);
         }
 
-        var span = query.To.DayNumber - query.From.DayNumber + 1;
-        if (span > limits.Value.MaxRangeDays)
+        if (limits.Value.RangeProblem(query) is { } tooLong)
         {
-            return Results.Problem(
-                statusCode: StatusCodes.Status400BadRequest,
-                detail: $"from {query.From:yyyy-MM-dd} to {query.To:yyyy-MM-dd} spans {span} days, more than the {limits.Value.MaxRangeDays} of {QueryLimitOptions.Section}:MaxRangeDays");
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: tooLong);
         }
 
         QueryResultContract result;
@@ -65,11 +62,9 @@ internal static class SnapshotApi
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"no tenant '{tenant}'");
         }
 
-        if (result.RowCount > limits.Value.MaxGroups)
+        if (limits.Value.GroupsProblem(result.RowCount) is { } tooMany)
         {
-            return Results.Problem(
-                statusCode: StatusCodes.Status422UnprocessableEntity,
-                detail: $"the answer has {result.RowCount} groups, more than the {limits.Value.MaxGroups} of {QueryLimitOptions.Section}:MaxGroups; narrow groupBy, the range or the filters");
+            return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, detail: tooMany);
         }
 
         var ct = context.RequestAborted;
