@@ -379,7 +379,9 @@ async function perfStop(rec) {
 function openLoop(name, urlPath, rate, auth, siloPid) {
   const args = ["-c", "0", process.execPath, LOAD, "--url", `http://127.0.0.1:${PORTS.http}${urlPath}`, "--rate", String(rate),
     "--duration", String(DURATION_S), "--warmup", String(WARMUP_S), "--connections", String(OPEN_CONNECTIONS),
-    "--header", `Authorization: Bearer ${auth}`, "--watch-pid", String(siloPid)];
+    "--header", `Authorization: Bearer ${auth}`, "--watch-pid", String(siloPid),
+    // The warm-up rises from a tenth of the rate: a silo that has just started runs its first requests unoptimised.
+    ...(WARMUP_S > 0 ? ["--ramp-from", String(Math.max(1, Math.round(rate / 10)))] : [])];
   const p = spawnSync("taskset", args, { encoding: "utf8", maxBuffer: 1 << 24, timeout: (DURATION_S + WARMUP_S + 120) * 1000 });
   fs.writeFileSync(path.join(OUT, `${name}.err`), p.stderr ?? "");
   const line = (p.stdout ?? "").trim().split("\n").pop();

@@ -2,7 +2,7 @@
 // Open-loop HTTP GET load at a fixed rate, for bench/gateway-bench.sh.
 //
 //   node bench/gateway-load.mjs --url URL --rate R --duration S [--warmup S]
-//        [--header 'Name: value']... [--connections N] [--timeout-ms MS] [--watch-pid PID]
+//        [--header 'Name: value']... [--connections N] [--timeout-ms MS] [--watch-pid PID] [--ramp-from R0]
 //
 // Request i is due at start + i/R whatever happened to the requests before it
 // (open loop), and its latency is measured from that due time to the last byte
@@ -12,7 +12,8 @@
 // connection, opens a new one while there are fewer than --connections, or
 // waits for one; the wait counts too.
 //
-// The first --warmup seconds of requests are sent but not measured. A request
+// The first --warmup seconds of requests are sent but not measured (with --ramp-from R0, at a rate rising
+// evenly from R0 to R over the warm-up). A request
 // not answered within --timeout-ms of its due time counts as an error (its
 // connection is closed). One JSON object goes to stdout: counts, latency
 // percentiles (ms), how late the generator noticed requests were due (its own
@@ -45,9 +46,11 @@ for (const k of ["url", "rate", "duration"]) if (!opt[k]) usage(`--${k} is requi
 const RATE = Number(opt.rate);
 const DURATION_S = Number(opt.duration);
 const WARMUP_S = Number(opt.warmup);
+const RAMP_FROM = opt["ramp-from"] === undefined ? RATE : Number(opt["ramp-from"]);
 const CONNECTIONS = Number(opt.connections);
 const TIMEOUT_MS = Number(opt["timeout-ms"]);
 if (!(RATE > 0) || !(DURATION_S > 0) || !(WARMUP_S >= 0) || !(CONNECTIONS >= 1) || !(TIMEOUT_MS > 0)) usage("rate, duration, connections and timeout must be positive");
+if (!(RAMP_FROM > 0) || RAMP_FROM > RATE || (WARMUP_S === 0 && RAMP_FROM !== RATE)) usage("--ramp-from must be positive, at most --rate, and needs a --warmup");
 const url = new URL(opt.url);
 if (url.protocol !== "http:") usage("only http:// URLs");
 const HOST = url.hostname;
@@ -89,12 +92,19 @@ const ownCpu = () => {
 const nowNs = () => process.hrtime.bigint();
 
 // ------------------------------------------------------------------ the schedule and what is recorded
+// With --ramp-from R0 the warm-up's rate rises evenly from R0 to R (a process that has just started runs its
+// first requests unoptimised, as the JIT sees them for the first time); the measured window is always at R.
 const periodNs = 1e9 / RATE;
-const warmupCount = Math.round(WARMUP_S * RATE);
+const warmupCount = Math.round((WARMUP_S * (RAMP_FROM + RATE)) / 2);
 const total = warmupCount + Math.round(DURATION_S * RATE);
 const measured = total - warmupCount;
 let start = 0n;
-const dueOf = (i) => start + BigInt(Math.round(i * periodNs));
+// Seconds from the start at which warm-up request i is due: the root of R0 t + (R - R0) t^2 / (2 W) = i.
+const rampSeconds = (i) => {
+  const a = (RATE - RAMP_FROM) / (2 * WARMUP_S);
+  return a === 0 ? i / RATE : (-RAMP_FROM + Math.sqrt(RAMP_FROM * RAMP_FROM + 4 * a * i)) / (2 * a);
+};
+const dueOf = (i) => start + BigInt(Math.round(i < warmupCount ? rampSeconds(i) * 1e9 : WARMUP_S * 1e9 + (i - warmupCount) * periodNs));
 
 const latency = new Float64Array(measured); // ms from due time to the answer's last byte
 const sendLag = new Float64Array(measured); // ms from due time to the request being written to a connection
@@ -369,6 +379,7 @@ const windowS = window ? Number(window.t1 - window.t0) / 1e9 : null;
 const result = {
   url: url.pathname + url.search,
   rate: RATE,
+  ramp_from: RAMP_FROM,
   warmup_s: WARMUP_S,
   duration_s: DURATION_S,
   connections_max: CONNECTIONS,
