@@ -18,7 +18,7 @@ var settings = new Settings(
     WorkDir: Required("PULSO_ROLLING_WORK"),
     ProbeSeconds: Number("PULSO_ROLLING_PROBE_SECONDS", 2),
     SteadySeconds: Number("PULSO_ROLLING_STEADY_SECONDS", 4),
-    ResponseTimeoutSeconds: Number("PULSO_ROLLING_RESPONSE_TIMEOUT_SECONDS", 5));
+    ResponseTimeoutSeconds: Number("PULSO_ROLLING_RESPONSE_TIMEOUT_SECONDS", 10));
 const string Tenant = "rolling";
 const double SyncLimitSeconds = 5;
 var day = new DateOnly(2026, 2, 2);
