@@ -9,7 +9,8 @@
 # 5xx). Each silo in turn gets SIGTERM and a fresh one takes its place. It checks that the figures end exact (REST and
 # dashboard), that each silo left gracefully, that the dashboard was never more than 5 s behind the acknowledged pushes
 # and recovered any gap by resubscribing, that no window of failed pushes outlasted one membership probe period, that
-# both gateways stayed ready, and that the gateways' JSON logs name tenant and trace and hold no token.
+# no push waited out a lost answer (slowest push below the grain call timeout), that both gateways stayed ready, and
+# that the gateways' JSON logs name tenant and trace and hold no token.
 # Prints the program's measurements, `rolling: PASS|FAIL ...` per check and a final `rolling: N passed, N failed`
 # (the whole run counts as one test). Then `promtool check metrics` (Debian package prometheus) on the /metrics the
 # program scraped from a silo and a gateway at the end, which must also hold the series of DESIGN 8 that the run
@@ -17,7 +18,8 @@
 #
 # Environment: PULSO_TEST_POSTGRES, PULSO_TEST_REDIS (from .scratch/services.env);
 # PULSO_ROLLING_PROBE_SECONDS (membership probe period, default 2), PULSO_ROLLING_STEADY_SECONDS (flow kept between
-# restarts, default 4), PULSO_ROLLING_TIMEOUT (seconds for the whole run, default 300).
+# restarts, default 4), PULSO_ROLLING_RESPONSE_TIMEOUT_SECONDS (the silos' and gateways' grain call timeout, and the
+# bound on the slowest push, default 10), PULSO_ROLLING_TIMEOUT (seconds for the whole run, default 300).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

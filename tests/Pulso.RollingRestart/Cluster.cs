@@ -7,7 +7,7 @@ using Npgsql;
 namespace Pulso.RollingRestart;
 
 /// <summary>What the run needs from its caller: built programs, servers, and where to write logs.</summary>
-internal sealed record Settings(string SiloDll, string GatewayDll, string Postgres, string Redis, string WorkDir, double ProbeSeconds, double SteadySeconds)
+internal sealed record Settings(string SiloDll, string GatewayDll, string Postgres, string Redis, string WorkDir, double ProbeSeconds, double SteadySeconds, double ResponseTimeoutSeconds)
 {
     public const string SigningKey = "rolling-restart-test-signing-key-0123456789";
 }
@@ -112,6 +112,8 @@ internal sealed class Cluster(Settings settings) : IAsyncDisposable
             ["Pulso__Cluster__ProbeTimeoutSeconds"] = settings.ProbeSeconds.ToString(CultureInfo.InvariantCulture),
             ["Pulso__Cluster__NumMissedProbesLimit"] = "2",
             ["Pulso__Cluster__ShutdownTimeoutSeconds"] = "20",
+            // Grain calls (silos and the gateways' Orleans clients): a lost answer costs this long, then the push is retried.
+            ["Pulso__Cluster__ResponseTimeoutSeconds"] = settings.ResponseTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
             ["Pulso__Auth__Jwt__SigningKey"] = Settings.SigningKey,
         };
         foreach (var (key, value) in common.Concat(environment))

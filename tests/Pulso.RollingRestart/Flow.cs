@@ -28,6 +28,7 @@ internal sealed class Flow(IReadOnlyList<Uri> gateways, string tenant, string to
     private readonly Lock _gate = new();
     private readonly List<(double At, long Rows)> _acks = [];
     private readonly List<(double From, double To, string Pusher, string What)> _failureWindows = [];
+    private readonly List<(double At, double Seconds)> _attempts = [];
     private readonly Dictionary<string, Figures> _expected = new(StringComparer.Ordinal);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _acked;
@@ -71,6 +72,18 @@ internal sealed class Flow(IReadOnlyList<Uri> gateways, string tenant, string to
             lock (_gate)
             {
                 return [.. _failureWindows];
+            }
+        }
+    }
+
+    /// <summary>Every push attempt: when it was sent and how long it took to be answered, seconds.</summary>
+    public IReadOnlyList<(double At, double Seconds)> Attempts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _attempts];
             }
         }
     }
@@ -134,6 +147,7 @@ internal sealed class Flow(IReadOnlyList<Uri> gateways, string tenant, string to
                 lock (_gate)
                 {
                     _slowest = Math.Max(_slowest, Now - attempt);
+                    _attempts.Add((attempt, Now - attempt));
                 }
 
                 if (outcome is null)

@@ -27,6 +27,10 @@ public static class ClusterClientExtensions
         builder.UseOrleansClient(client =>
         {
             client.UseConnectionRetryFilter<ClusterConnectionRetry>();
+            // A call whose answer was lost (a gateway silo that stopped meanwhile) fails after this instead of
+            // Orleans' 30 s, and the push path retries it; new silos are learnt within a rolling restart's pace.
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds));
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(cluster.GatewayListRefreshSeconds));
             // The trace of a request goes on into the grains it calls (spans are recorded only when tracing is on).
             client.AddActivityPropagation();
             if (cluster.IsAdoNet)

@@ -78,9 +78,19 @@ internal static partial class IngestApi
                 $"tenant '{authorized}' already has {options.MaxConcurrentPerTenant} pushes in flight; retry after {options.RetryAfterSeconds} s");
         }
 
-        if (!await cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(authorized)).Exists())
+        // The tenant and trace ids come from the request's log scope (UseTenantLogScope, activity tracking).
+        var log = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
+        try
         {
-            return Problem(StatusCodes.Status404NotFound, $"no tenant '{tenant}'");
+            var tenantGrain = cluster.GetGrain<ITenantGrain>(GrainKeys.Tenant(authorized));
+            if (!await IngestRetry.CallAsync(tenantGrain.Exists, "tenant check", log, context.RequestAborted))
+            {
+                return Problem(StatusCodes.Status404NotFound, $"no tenant '{tenant}'");
+            }
+        }
+        catch (Exception e) when (IngestRetry.IsTransient(e))
+        {
+            return Unavailable(context, e, key);
         }
 
         // Our own limit governs (with a message that says so); CSV is read synchronously, off the request thread.
@@ -101,6 +111,8 @@ internal static partial class IngestApi
             push = kind == Gestiones
                 ? ToPush(await PushReader.ReadGestionesAsync(context.Request.Body, format, authorized, limits, context.RequestAborted), key)
                 : ToPush(await PushReader.ReadJornadasAsync(context.Request.Body, format, authorized, limits, context.RequestAborted), key);
+            // This request's identity: a call sent again after a lost answer names the same batches.
+            push = push with { PushId = Guid.NewGuid().ToString("N") };
         }
         catch (PushException e)
         {
@@ -111,9 +123,19 @@ internal static partial class IngestApi
             return Problem(e.StatusCode, $"the body could not be read: {e.Message}");
         }
 
-        var outcome = await cluster.GetGrain<IIngestGrain>(GrainKeys.Ingest(authorized)).Push(push);
-        // The tenant and trace ids come from the request's log scope (UseTenantLogScope, activity tracking).
-        var log = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
+        // The same push (same batch ids, same push id) is sent again when its answer was lost or a leaving silo
+        // refused it: applied once whatever happened to the first call.
+        var ingest = cluster.GetGrain<IIngestGrain>(GrainKeys.Ingest(authorized));
+        IngestOutcome outcome;
+        try
+        {
+            outcome = await IngestRetry.CallAsync(() => ingest.Push(push), "ingest", log, context.RequestAborted);
+        }
+        catch (Exception e) when (IngestRetry.IsTransient(e))
+        {
+            return Unavailable(context, e, key);
+        }
+
         if (log.IsEnabled(LogLevel.Debug))
         {
             var rejected = outcome.Answer.Rejected.Values.Sum();
@@ -214,6 +236,15 @@ internal static partial class IngestApi
     };
 
     private static ProblemHttpResult Problem(int status, string detail) => TypedResults.Problem(statusCode: status, detail: detail);
+
+    /// <summary>503 after <see cref="IngestRetry.MaxAttempts"/> calls failed transiently: the client may send it again.</summary>
+    private static ProblemHttpResult Unavailable(HttpContext context, Exception e, string? key)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return Problem(StatusCodes.Status503ServiceUnavailable,
+            $"the cluster did not answer after {IngestRetry.MaxAttempts} calls ({e.GetType().Name}); send the push again"
+            + (key is null ? string.Empty : " with the same Idempotency-Key"));
+    }
 
     private const string LogCategory = "Pulso.Gateway.Ingest";
 

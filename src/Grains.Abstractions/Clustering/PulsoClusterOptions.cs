@@ -35,6 +35,28 @@ public sealed class PulsoClusterOptions
     /// <summary>How long a graceful shutdown may take to finish in-flight batches, seconds.</summary>
     public double ShutdownTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How long a grain call waits for its answer before it fails with a <see cref="TimeoutException"/>, seconds: in
+    /// silos (grain to grain, and the co-hosted gateway's calls) and in Orleans clients (the standalone gateway). An
+    /// answer lost on its way back (through a gateway silo that left meanwhile) costs a caller this long, then the
+    /// push path retries it.
+    /// </summary>
+    public double ResponseTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// On a graceful shutdown, how long a silo keeps serving after it has told the Orleans clients connected to it to
+    /// send through other silos, before it deactivates its grains, seconds: requests already sent through it are
+    /// answered through it while it is still whole. Within <see cref="ShutdownTimeoutSeconds"/>.
+    /// </summary>
+    public double ClientDrainSeconds { get; set; } = 3;
+
+    /// <summary>
+    /// How often an Orleans client (the standalone gateway) reads the live silos from the membership table, seconds.
+    /// A rolling restart replaces silos faster than Orleans' default minute: a client that has not seen the new silos
+    /// is left with no gateway when the last of the old ones stops.
+    /// </summary>
+    public double GatewayListRefreshSeconds { get; set; } = 5;
+
     public bool IsAdoNet => string.Equals(Provider, "AdoNet", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>What keeps these settings from being used, each problem naming its key; empty when none.</summary>
@@ -49,6 +71,21 @@ public sealed class PulsoClusterOptions
         if (IsAdoNet && string.IsNullOrWhiteSpace(ConnectionString))
         {
             problems.Add($"{Section}:ConnectionString is required with Provider AdoNet (a PostgreSQL connection string)");
+        }
+
+        if (!(ResponseTimeoutSeconds > 0))
+        {
+            problems.Add($"{Section}:ResponseTimeoutSeconds must be positive, not {ResponseTimeoutSeconds}");
+        }
+
+        if (!(ClientDrainSeconds >= 0) || ClientDrainSeconds >= ShutdownTimeoutSeconds)
+        {
+            problems.Add($"{Section}:ClientDrainSeconds must be 0 or more and below {Section}:ShutdownTimeoutSeconds ({ShutdownTimeoutSeconds}), not {ClientDrainSeconds}");
+        }
+
+        if (!(GatewayListRefreshSeconds > 0))
+        {
+            problems.Add($"{Section}:GatewayListRefreshSeconds must be positive, not {GatewayListRefreshSeconds}");
         }
 
         return problems;

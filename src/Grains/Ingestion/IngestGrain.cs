@@ -23,6 +23,10 @@ public sealed class IdempotencyRecord
 
     [Id(3)]
     public DateTimeOffset At { get; set; }
+
+    /// <summary>The HTTP request that applied it (<see cref="IngestPush.PushId"/>): its own retry is not a replay.</summary>
+    [Id(4)]
+    public string? PushId { get; set; }
 }
 
 /// <summary>What an ingest grain persists (Orleans binary serializer).</summary>
@@ -46,9 +50,12 @@ public sealed class IngestState
 }
 
 /// <summary>
-/// A tenant's push ingest. A push's day batches are named after its idempotency key (or a fresh id) and the day,
-/// applied, and only then is the key's answer recorded and persisted: a crash in between leaves the key unknown,
-/// the client's retry applies the same batch ids again, and the day tables drop what they already have.
+/// A tenant's push ingest. A push's day batches are named after its idempotency key (or, without one, the gateway's
+/// push id) and the day, applied, and only then is the key's answer recorded and persisted: a crash in between leaves
+/// the key unknown, the retry applies the same batch ids again, and the day tables drop what they already have. A
+/// gateway that lost the answer to a call sends the same push (same push id) again: with a key it finds its own
+/// record and answers as the first attempt did (applied, not replayed); without one, this activation remembers the
+/// push ids it applied lately and answers again without applying twice.
 /// </summary>
 public sealed class IngestGrain(
     [PersistentState("ingest", "pulso")] IPersistentState<IngestState> state,
@@ -60,6 +67,11 @@ public sealed class IngestGrain(
     /// <summary>How long an idempotency key is remembered.</summary>
     public static readonly TimeSpan KeyLifetime = TimeSpan.FromHours(24);
 
+    /// <summary>Push ids without a key that this activation applied, remembered for a gateway's retry.</summary>
+    public const int RecentPushCapacity = 1024;
+
+    private readonly HashSet<string> _recentPushes = new(StringComparer.Ordinal);
+    private readonly Queue<string> _recentOrder = new();
     private string _tenant = string.Empty;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -93,10 +105,16 @@ public sealed class IngestGrain(
             }
 
             var same = first.Kind == push.Kind && first.BodyHash.AsSpan().SequenceEqual(push.BodyHash);
-            return new IngestOutcome(same ? IngestStatus.Replayed : IngestStatus.KeyConflict, first.Answer);
+            var ownRetry = same && push.PushId is { } pushId && string.Equals(first.PushId, pushId, StringComparison.Ordinal);
+            return new IngestOutcome(ownRetry ? IngestStatus.Applied : same ? IngestStatus.Replayed : IngestStatus.KeyConflict, first.Answer);
         }
 
-        var prefix = BatchPrefix(push.Kind, push.IdempotencyKey);
+        if (push.IdempotencyKey is null && push.PushId is { } retried && _recentPushes.Contains(retried))
+        {
+            return new IngestOutcome(IngestStatus.Applied, push.Answer);
+        }
+
+        var prefix = BatchPrefix(push.Kind, push.IdempotencyKey, push.PushId);
         var applies = push.Batches.Select(b =>
             GrainFactory.GetGrain<IMetricTableGrain>(GrainKeys.Day(_tenant, b.Day))
                 .Apply(b with { BatchId = $"{prefix}/{b.Day:yyyy-MM-dd}" }));
@@ -104,12 +122,17 @@ public sealed class IngestGrain(
 
         if (push.IdempotencyKey is { } newKey)
         {
-            s.Keys[newKey] = new IdempotencyRecord { Kind = push.Kind, BodyHash = push.BodyHash, Answer = push.Answer, At = now };
+            s.Keys[newKey] = new IdempotencyRecord { Kind = push.Kind, BodyHash = push.BodyHash, Answer = push.Answer, At = now, PushId = push.PushId };
         }
 
         Quarantine(push.Rejects, now);
         s.Pushes++;
         await state.WriteStateAsync();
+        if (push.IdempotencyKey is null && push.PushId is { } applied)
+        {
+            Remember(applied);
+        }
+
         if (push.Kind == "gestiones")
         {
             foreach (var (reason, count) in push.Answer.Rejected)
@@ -140,13 +163,33 @@ public sealed class IngestGrain(
     }
 
     /// <summary>
-    /// The batch id stem of a push: the key's hash (bounded, and free of separators whatever the key holds) or a
-    /// fresh id without a key, so that only a retry with the same key can name the same batches.
+    /// The batch id stem of a push: the key's hash (bounded, and free of separators whatever the key holds), else the
+    /// push id's hash, else a fresh id, so that only a retry with the same key (or of the same request) can name the
+    /// same batches.
     /// </summary>
-    private static string BatchPrefix(string kind, string? key) =>
-        key is null
-            ? $"push/{kind}/once-{Guid.NewGuid():N}"
-            : $"push/{kind}/key-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32]}";
+    private static string BatchPrefix(string kind, string? key, string? pushId) =>
+        (key, pushId) switch
+        {
+            ({ } k, _) => $"push/{kind}/key-{Hash(k)}",
+            (null, { } p) => $"push/{kind}/once-{Hash(p)}",
+            _ => $"push/{kind}/once-{Guid.NewGuid():N}",
+        };
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
+
+    private void Remember(string pushId)
+    {
+        if (!_recentPushes.Add(pushId))
+        {
+            return;
+        }
+
+        _recentOrder.Enqueue(pushId);
+        if (_recentOrder.Count > RecentPushCapacity)
+        {
+            _recentPushes.Remove(_recentOrder.Dequeue());
+        }
+    }
 
     private bool Prune(DateTimeOffset now)
     {

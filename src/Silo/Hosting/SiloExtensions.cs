@@ -96,6 +96,7 @@ public static class SiloExtensions
                 o.ProbeTimeout = TimeSpan.FromSeconds(cluster.ProbeTimeoutSeconds);
                 o.NumMissedProbesLimit = cluster.NumMissedProbesLimit;
             });
+            silo.ConfigurePulsoMessaging(cluster);
 
             if (storage.IsRedis)
             {
@@ -115,6 +116,27 @@ public static class SiloExtensions
         });
 
         return builder;
+    }
+
+    /// <summary>
+    /// Grain call timeouts and the order of a graceful shutdown. Orleans' defaults have a silo that is stopping tell
+    /// the Orleans clients connected to it (standalone gateways) to send elsewhere and then, at once, deactivate its
+    /// grains and close. A request a client sent through it a moment earlier was given the silo as its way back, so its
+    /// answer, coming from a grain that was still busy or that moved to another silo, finds the silo gone and is
+    /// dropped; and an Orleans client does not fail the calls of a gateway connection that closes: the push waited out
+    /// the whole response timeout (30 s by default). So the silo keeps serving for <c>ClientDrainSeconds</c> after that
+    /// notice (the requests in flight through it are answered while it is whole), and a call whose answer is lost
+    /// anyway fails after <c>ResponseTimeoutSeconds</c>, for the push path to retry.
+    /// </summary>
+    public static ISiloBuilder ConfigurePulsoMessaging(this ISiloBuilder silo, PulsoClusterOptions cluster)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(cluster);
+        return silo.Configure<SiloMessagingOptions>(o =>
+        {
+            o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds);
+            o.ClientGatewayShutdownNotificationTimeout = TimeSpan.FromSeconds(cluster.ClientDrainSeconds);
+        });
     }
 
     /// <summary>Start-up checks that name the missing key; a cluster never runs on a throw-away signing key.</summary>

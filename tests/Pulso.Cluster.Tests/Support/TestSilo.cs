@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Pulso.Grains.Abstractions.Clustering;
+using Pulso.Silo.Hosting;
 
 namespace Pulso.Cluster.Tests.Support;
 
@@ -17,15 +19,30 @@ internal sealed class TestSilo : IAsyncDisposable
     private readonly IHost _host;
     private bool _stopped;
 
-    private TestSilo(IHost host, int siloPort)
+    private TestSilo(IHost host, int siloPort, int gatewayPort)
     {
         _host = host;
         SiloPort = siloPort;
+        GatewayPort = gatewayPort;
     }
+
+    public const string ServiceId = "pulso-cluster-tests";
 
     public int SiloPort { get; }
 
-    public static async Task<TestSilo> StartAsync(string connectionString, string clusterId)
+    /// <summary>The port Orleans clients connect to.</summary>
+    public int GatewayPort { get; }
+
+    public SiloAddress Address => _host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+
+    /// <summary>Grain calls made from this silo (a grain with local placement is activated here).</summary>
+    public IGrainFactory GrainFactory => _host.Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>
+    /// A silo; with <paramref name="messaging"/>, its grain call timeouts and shutdown order as Pulso's silos have them
+    /// (<see cref="SiloExtensions.ConfigurePulsoMessaging"/>), else Orleans' defaults.
+    /// </summary>
+    public static async Task<TestSilo> StartAsync(string connectionString, string clusterId, PulsoClusterOptions? messaging = null)
     {
         var ports = FreePorts.Take(2);
         var host = Host.CreateDefaultBuilder()
@@ -36,7 +53,7 @@ internal sealed class TestSilo : IAsyncDisposable
                 .Configure<ClusterOptions>(o =>
                 {
                     o.ClusterId = clusterId;
-                    o.ServiceId = "pulso-cluster-tests";
+                    o.ServiceId = ServiceId;
                 })
                 .ConfigureEndpoints(IPAddress.Loopback, ports[0], ports[1])
                 .UseAdoNetClustering(o =>
@@ -53,11 +70,12 @@ internal sealed class TestSilo : IAsyncDisposable
                     o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
                     o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(10);
                     o.MaxJoinAttemptTime = TimeSpan.FromSeconds(20);
-                }))
+                })
+                .ConfigurePulsoMessagingIf(messaging))
             .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .Build();
         await host.StartAsync();
-        return new TestSilo(host, ports[0]);
+        return new TestSilo(host, ports[0], ports[1]);
     }
 
     /// <summary>The silos this silo considers active, as the management grain reports them.</summary>
@@ -85,4 +103,10 @@ internal sealed class TestSilo : IAsyncDisposable
 
         _host.Dispose();
     }
+}
+
+internal static class TestSiloBuilderExtensions
+{
+    public static ISiloBuilder ConfigurePulsoMessagingIf(this ISiloBuilder silo, PulsoClusterOptions? messaging) =>
+        messaging is null ? silo : silo.ConfigurePulsoMessaging(messaging);
 }
