@@ -8,22 +8,27 @@ namespace Pulso.Grains.Collections;
 /// Dictionary encoding of debtor ids (trimmed documento). Ids made only of up to 18 ASCII
 /// digits — nearly all of them — are encoded as the integer value of "1" followed by the
 /// digits, which keeps leading zeros significant and needs no byte storage; anything else
-/// goes through a <see cref="Utf8StringPool"/>. Both kinds share one dense id space.
+/// goes through a <see cref="Utf8StringPool"/>. Both kinds share one dense id space. The
+/// numeric keys are found through a hash table whose slots hold only the dense id (4 bytes a
+/// slot): the key itself is kept once, in the array by id.
 /// </summary>
 internal sealed class DocumentPool
 {
     private const int MaxNumericDigits = 18;
     private static readonly long[] s_powersOfTen = BuildPowers();
-    private readonly LongIntMap _numeric;
     private readonly Utf8StringPool _text = new();
     private long[] _keys; // numeric key, or ~textId for non-numeric documents
     private int[] _textToDense = new int[8];
+    private int[] _slots; // dense id + 1 of a numeric key; 0 = empty
+    private int _numericCount;
+    private int _growAt;
     private int _count;
 
     public DocumentPool(int capacity = 16)
     {
-        _numeric = new LongIntMap(capacity);
-        _keys = new long[Math.Max(16, capacity)];
+        _slots = new int[HashSizing.ExactSize(capacity)];
+        _growAt = HashSizing.GrowThreshold(_slots.Length);
+        _keys = GC.AllocateUninitializedArray<long>(Math.Max(16, capacity));
     }
 
     public int Count => _count;
@@ -31,28 +36,90 @@ internal sealed class DocumentPool
     /// <summary>Makes room for <paramref name="count"/> documents in all.</summary>
     public void EnsureCapacity(int count)
     {
-        _numeric.EnsureCapacity(count);
+        EnsureNumericCapacity(count);
         if (count > _keys.Length)
         {
-            Array.Resize(ref _keys, Math.Max(count, _keys.Length * 2));
+            Resize(Math.Max(count, _keys.Length * 2));
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int GetOrAdd(ReadOnlySpan<byte> documento)
+    public int GetOrAdd(ReadOnlySpan<byte> documento) =>
+        TryNumericKey(documento, out var key) ? GetOrAddNumeric(key) : GetOrAddText(documento);
+
+    /// <summary>The dense id of numeric key <paramref name="key"/>, appended when absent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int GetOrAddNumeric(long key)
     {
-        if (TryNumericKey(documento, out var key))
+        var slots = _slots;
+        var size = slots.Length;
+        var slot = HashSizing.SlotOf(key, size);
+        var keys = _keys;
+        while (true)
         {
-            var id = _numeric.GetOrAdd(key, _count);
-            if (id == _count)
+            var entry = slots[slot];
+            if (entry == 0)
             {
-                Append(key);
+                return InsertNumeric(slot, key);
             }
 
-            return id;
+            if (keys[entry - 1] == key)
+            {
+                return entry - 1;
+            }
+
+            if (++slot == size)
+            {
+                slot = 0;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int InsertNumeric(int slot, long key)
+    {
+        if (_numericCount >= _growAt)
+        {
+            EnsureNumericCapacity(_numericCount * 2);
+            return GetOrAddNumeric(key);
         }
 
-        return GetOrAddText(documento);
+        _numericCount++;
+        _slots[slot] = _count + 1;
+        Append(key);
+        return _count - 1;
+    }
+
+    private void EnsureNumericCapacity(int count)
+    {
+        if (count <= _growAt)
+        {
+            return;
+        }
+
+        var size = HashSizing.ExactSize(count);
+        var slots = new int[size];
+        foreach (var entry in _slots)
+        {
+            if (entry == 0)
+            {
+                continue;
+            }
+
+            var slot = HashSizing.SlotOf(_keys[entry - 1], size);
+            while (slots[slot] != 0)
+            {
+                if (++slot == size)
+                {
+                    slot = 0;
+                }
+            }
+
+            slots[slot] = entry;
+        }
+
+        _slots = slots;
+        _growAt = HashSizing.GrowThreshold(size);
     }
 
     /// <summary>
@@ -86,22 +153,14 @@ internal sealed class DocumentPool
             order[starts[Group(keys[i])]++] = i;
         }
 
-        _numeric.EnsureCapacity(_numeric.Count + n);
+        EnsureCapacity(_count + n);
         foreach (var i in order.AsSpan(0, n))
         {
             var key = keys[i];
-            if (key < 0)
+            if (key >= 0)
             {
-                continue;
+                ids[i] = GetOrAddNumeric(key);
             }
-
-            var id = _numeric.GetOrAdd(key, _count);
-            if (id == _count)
-            {
-                Append(key);
-            }
-
-            ids[i] = id;
         }
 
         for (var i = 0; i < n; i++)
@@ -124,13 +183,7 @@ internal sealed class DocumentPool
         var key = other._keys[id];
         if (key >= 0)
         {
-            var mine = _numeric.GetOrAdd(key, _count);
-            if (mine == _count)
-            {
-                Append(key);
-            }
-
-            return mine;
+            return GetOrAddNumeric(key);
         }
 
         return GetOrAddText(other._text.GetBytes((int)~key));
@@ -171,10 +224,18 @@ internal sealed class DocumentPool
     {
         if (_count == _keys.Length)
         {
-            Array.Resize(ref _keys, _keys.Length * 2);
+            Resize(_keys.Length * 2);
         }
 
         _keys[_count++] = key;
+    }
+
+    private void Resize(int size)
+    {
+        // Only the ids in use are copied; the rest is written as documents come.
+        var keys = GC.AllocateUninitializedArray<long>(size);
+        _keys.AsSpan(0, _count).CopyTo(keys);
+        _keys = keys;
     }
 
     /// <summary>The numeric key of a documento given as text (same encoding as the byte form).</summary>

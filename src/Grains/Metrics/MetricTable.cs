@@ -82,7 +82,7 @@ public sealed partial class MetricTable
     /// <summary>Accepted gestiones in the table.</summary>
     public long GestionCount { get; private set; }
 
-    /// <summary>The cells with their aggregates, in hash order.</summary>
+    /// <summary>The cells with their aggregates, in order of dense index.</summary>
     internal CellMap Cells => _cells;
 
     /// <summary>The key of cell <paramref name="cell"/> (dense index, as used by the pairs).</summary>
@@ -95,11 +95,11 @@ public sealed partial class MetricTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Add(ReadOnlySpan<byte> ejecutivo, int hora, ReadOnlySpan<byte> canal, ReadOnlySpan<byte> rawTipificacion, int tramo, long saldoCents, ReadOnlySpan<byte> documento)
     {
-        ref var entry = ref _cells.GetOrAdd(ComboBits(ejecutivo, canal, rawTipificacion) | ((long)hora << HoraShift) | (long)tramo);
-        entry.Count++;
-        entry.SaldoCents = checked(entry.SaldoCents + saldoCents);
+        var cell = _cells.GetOrAdd(ComboBits(ejecutivo, canal, rawTipificacion) | ((long)hora << HoraShift) | (long)tramo);
+        _cells.CountOf(cell)++;
+        ref var saldo = ref _cells.SaldoOf(cell);
+        saldo = checked(saldo + saldoCents);
         _absSaldoBound = SaturatingAdd(_absSaldoBound, Math.Abs(saldoCents));
-        var cell = entry.Cell;
         _pairs.Add(((long)cell << 32) | (uint)Documentos.GetOrAdd(documento));
         GestionCount++;
         return cell;
@@ -122,8 +122,8 @@ public sealed partial class MetricTable
             }
         }
 
-        // A batch adds at most one cell, one pair and one documento per row: make room once.
-        _cells.EnsureCapacity(_cells.Count + batch.Count);
+        // A batch adds at most one cell, one pair and one documento per row: make room once
+        // (the cells once the rows are counted by partition, below).
         _pairs.EnsureCapacity(_pairs.LoggedCount + batch.Count);
         Documentos.EnsureCapacity(Documentos.Count + batch.Documentos.Length);
         var ejMap = MapStrings(batch.Ejecutivos, Ejecutivos, MaxEjecutivos);
@@ -135,7 +135,8 @@ public sealed partial class MetricTable
             tipMap[i] = TipificacionOf(Utf8(batch.Tipificaciones[i], ref utf8));
         }
 
-        var docMap = new int[batch.Documentos.Length];
+        // Scratch of the batch only: borrowed, never kept by the table.
+        var docMap = ArrayPool<int>.Shared.Rent(batch.Documentos.Length);
         Documentos.GetOrAddMany(batch.Documentos, docMap);
 
         var ejecutivo = batch.Ejecutivo;
@@ -159,6 +160,7 @@ public sealed partial class MetricTable
             starts[CellMap.PartitionOf(key) + 1]++;
         }
 
+        _cells.EnsureCapacity(starts[1..]);
         for (var p = 1; p <= CellMap.Partitions; p++)
         {
             starts[p] += starts[p - 1];
@@ -171,17 +173,18 @@ public sealed partial class MetricTable
 
         foreach (var i in order.AsSpan(0, rows))
         {
-            ref var entry = ref _cells.GetOrAdd(keys[i]);
-            entry.Count++;
-            entry.SaldoCents = checked(entry.SaldoCents + cents[i]);
+            var cell = _cells.GetOrAdd(keys[i]);
+            _cells.CountOf(cell)++;
+            ref var saldo = ref _cells.SaldoOf(cell);
+            saldo = checked(saldo + cents[i]);
             _absSaldoBound = SaturatingAdd(_absSaldoBound, Math.Abs(cents[i]));
-            var cell = entry.Cell;
             _pairs.Add(((long)cell << 32) | (uint)docMap[documento[i]]);
             changed?.Add(cell);
         }
 
         ArrayPool<long>.Shared.Return(keys);
         ArrayPool<int>.Shared.Return(order);
+        ArrayPool<int>.Shared.Return(docMap);
         if (changed is not null)
         {
             foreach (var cell in changed)
@@ -266,12 +269,14 @@ public sealed partial class MetricTable
         foreach (ref readonly var source in delta._cells)
         {
             var (ej, hora, ca, tip, tramo) = UnpackKey(source.Key);
-            ref var entry = ref _cells.GetOrAdd(PackKey(ejMap[ej], hora, caMap[ca], tipMap[tip], tramo));
-            entry.Count = checked(entry.Count + source.Count);
-            entry.SaldoCents = checked(entry.SaldoCents + source.SaldoCents);
+            var cell = _cells.GetOrAdd(PackKey(ejMap[ej], hora, caMap[ca], tipMap[tip], tramo));
+            ref var count = ref _cells.CountOf(cell);
+            count = checked(count + source.Count);
+            ref var saldo = ref _cells.SaldoOf(cell);
+            saldo = checked(saldo + source.SaldoCents);
             _absSaldoBound = SaturatingAdd(_absSaldoBound, Math.Abs(source.SaldoCents));
-            cellMap[source.Cell] = entry.Cell;
-            changedCells?.Add(entry.Cell);
+            cellMap[source.Cell] = cell;
+            changedCells?.Add(cell);
         }
 
         var docMap = new int[delta.Documentos.Count];
