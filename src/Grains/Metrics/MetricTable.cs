@@ -148,10 +148,11 @@ public sealed partial class MetricTable
         var documento = batch.Documento;
         var changed = changedCells is null ? null : new HashSet<int>();
 
-        // Keys first, then rows in cell-map partition order: each partition's sub-table stays in cache.
+        // Keys first, then the rows copied out in cell-map partition order: each partition's sub-table stays in
+        // cache, and the rows are then read in sequence.
         var rows = ejecutivo.Length;
         var keys = ArrayPool<long>.Shared.Rent(rows);
-        var order = ArrayPool<int>.Shared.Rent(rows);
+        var sorted = ArrayPool<PartitionedRow>.Shared.Rent(rows);
         Span<int> starts = stackalloc int[CellMap.Partitions + 1];
         for (var i = 0; i < rows; i++)
         {
@@ -166,24 +167,30 @@ public sealed partial class MetricTable
             starts[p] += starts[p - 1];
         }
 
+        var bound = _absSaldoBound;
         for (var i = 0; i < rows; i++)
         {
-            order[starts[CellMap.PartitionOf(keys[i])]++] = i;
+            var key = keys[i];
+            var saldoCents = cents[i];
+            bound = SaturatingAdd(bound, Math.Abs(saldoCents));
+            sorted[starts[CellMap.PartitionOf(key)]++] = new PartitionedRow(key, saldoCents, docMap[documento[i]]);
         }
 
-        foreach (var i in order.AsSpan(0, rows))
+        var pairs = _pairs.Append(rows);
+        for (var r = 0; r < pairs.Length; r++)
         {
-            var cell = _cells.GetOrAdd(keys[i]);
+            ref readonly var row = ref sorted[r];
+            var cell = _cells.GetOrAdd(row.Key);
             _cells.CountOf(cell)++;
             ref var saldo = ref _cells.SaldoOf(cell);
-            saldo = checked(saldo + cents[i]);
-            _absSaldoBound = SaturatingAdd(_absSaldoBound, Math.Abs(cents[i]));
-            _pairs.Add(((long)cell << 32) | (uint)docMap[documento[i]]);
+            saldo = checked(saldo + row.SaldoCents);
+            pairs[r] = ((long)cell << 32) | (uint)row.Documento;
             changed?.Add(cell);
         }
 
+        _absSaldoBound = bound;
         ArrayPool<long>.Shared.Return(keys);
-        ArrayPool<int>.Shared.Return(order);
+        ArrayPool<PartitionedRow>.Shared.Return(sorted);
         ArrayPool<int>.Shared.Return(docMap);
         if (changed is not null)
         {
@@ -310,6 +317,9 @@ public sealed partial class MetricTable
 
         GestionCount += delta.GestionCount;
     }
+
+    /// <summary>A batch row as the cells take it: cell key, saldo and this table's documento id.</summary>
+    private readonly record struct PartitionedRow(long Key, long SaldoCents, int Documento);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static long PackKey(int ejecutivo, int hora, int canal, int tipificacion, int tramo) =>
