@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -8,22 +9,27 @@ namespace Pulso.Grains.Collections;
 /// Dictionary encoding of debtor ids (trimmed documento). Ids made only of up to 18 ASCII
 /// digits — nearly all of them — are encoded as the integer value of "1" followed by the
 /// digits, which keeps leading zeros significant and needs no byte storage; anything else
-/// goes through a <see cref="Utf8StringPool"/>. Both kinds share one dense id space.
+/// goes through a <see cref="Utf8StringPool"/>. Both kinds share one dense id space. The
+/// numeric keys are found through a hash table whose slots hold only the dense id (4 bytes a
+/// slot): the key itself is kept once, in the array by id.
 /// </summary>
 internal sealed class DocumentPool
 {
     private const int MaxNumericDigits = 18;
     private static readonly long[] s_powersOfTen = BuildPowers();
-    private readonly LongIntMap _numeric;
     private readonly Utf8StringPool _text = new();
     private long[] _keys; // numeric key, or ~textId for non-numeric documents
     private int[] _textToDense = new int[8];
+    private int[] _slots; // dense id + 1 of a numeric key; 0 = empty
+    private int _numericCount;
+    private int _growAt;
     private int _count;
 
     public DocumentPool(int capacity = 16)
     {
-        _numeric = new LongIntMap(capacity);
-        _keys = new long[Math.Max(16, capacity)];
+        _slots = new int[HashSizing.ExactSize(capacity)];
+        _growAt = HashSizing.GrowThreshold(_slots.Length);
+        _keys = GC.AllocateUninitializedArray<long>(Math.Max(16, capacity));
     }
 
     public int Count => _count;
@@ -31,28 +37,90 @@ internal sealed class DocumentPool
     /// <summary>Makes room for <paramref name="count"/> documents in all.</summary>
     public void EnsureCapacity(int count)
     {
-        _numeric.EnsureCapacity(count);
+        EnsureNumericCapacity(count);
         if (count > _keys.Length)
         {
-            Array.Resize(ref _keys, Math.Max(count, _keys.Length * 2));
+            Resize(Math.Max(count, _keys.Length * 2));
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int GetOrAdd(ReadOnlySpan<byte> documento)
+    public int GetOrAdd(ReadOnlySpan<byte> documento) =>
+        TryNumericKey(documento, out var key) ? GetOrAddNumeric(key) : GetOrAddText(documento);
+
+    /// <summary>The dense id of numeric key <paramref name="key"/>, appended when absent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int GetOrAddNumeric(long key)
     {
-        if (TryNumericKey(documento, out var key))
+        var slots = _slots;
+        var size = slots.Length;
+        var slot = HashSizing.SlotOf(key, size);
+        var keys = _keys;
+        while (true)
         {
-            var id = _numeric.GetOrAdd(key, _count);
-            if (id == _count)
+            var entry = slots[slot];
+            if (entry == 0)
             {
-                Append(key);
+                return InsertNumeric(slot, key);
             }
 
-            return id;
+            if (keys[entry - 1] == key)
+            {
+                return entry - 1;
+            }
+
+            if (++slot == size)
+            {
+                slot = 0;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int InsertNumeric(int slot, long key)
+    {
+        if (_numericCount >= _growAt)
+        {
+            EnsureNumericCapacity(_numericCount * 2);
+            return GetOrAddNumeric(key);
         }
 
-        return GetOrAddText(documento);
+        _numericCount++;
+        _slots[slot] = _count + 1;
+        Append(key);
+        return _count - 1;
+    }
+
+    private void EnsureNumericCapacity(int count)
+    {
+        if (count <= _growAt)
+        {
+            return;
+        }
+
+        var size = HashSizing.ExactSize(count);
+        var slots = new int[size];
+        foreach (var entry in _slots)
+        {
+            if (entry == 0)
+            {
+                continue;
+            }
+
+            var slot = HashSizing.SlotOf(_keys[entry - 1], size);
+            while (slots[slot] != 0)
+            {
+                if (++slot == size)
+                {
+                    slot = 0;
+                }
+            }
+
+            slots[slot] = entry;
+        }
+
+        _slots = slots;
+        _growAt = HashSizing.GrowThreshold(size);
     }
 
     /// <summary>
@@ -86,22 +154,14 @@ internal sealed class DocumentPool
             order[starts[Group(keys[i])]++] = i;
         }
 
-        _numeric.EnsureCapacity(_numeric.Count + n);
+        EnsureCapacity(_count + n);
         foreach (var i in order.AsSpan(0, n))
         {
             var key = keys[i];
-            if (key < 0)
+            if (key >= 0)
             {
-                continue;
+                ids[i] = GetOrAddNumeric(key);
             }
-
-            var id = _numeric.GetOrAdd(key, _count);
-            if (id == _count)
-            {
-                Append(key);
-            }
-
-            ids[i] = id;
         }
 
         for (var i = 0; i < n; i++)
@@ -124,13 +184,7 @@ internal sealed class DocumentPool
         var key = other._keys[id];
         if (key >= 0)
         {
-            var mine = _numeric.GetOrAdd(key, _count);
-            if (mine == _count)
-            {
-                Append(key);
-            }
-
-            return mine;
+            return GetOrAddNumeric(key);
         }
 
         return GetOrAddText(other._text.GetBytes((int)~key));
@@ -171,14 +225,29 @@ internal sealed class DocumentPool
     {
         if (_count == _keys.Length)
         {
-            Array.Resize(ref _keys, _keys.Length * 2);
+            Resize(_keys.Length * 2);
         }
 
         _keys[_count++] = key;
     }
 
+    private void Resize(int size)
+    {
+        // Only the ids in use are copied; the rest is written as documents come.
+        var keys = GC.AllocateUninitializedArray<long>(size);
+        _keys.AsSpan(0, _count).CopyTo(keys);
+        _keys = keys;
+    }
+
     /// <summary>The numeric key of a documento given as text (same encoding as the byte form).</summary>
-    internal static bool TryNumericKey(string documento, out long key)
+    internal static bool TryNumericKey(string documento, out long key) => TryDigits(documento.AsSpan(), out key);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryNumericKey(ReadOnlySpan<byte> documento, out long key) => TryDigits(documento, out key);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryDigits<T>(ReadOnlySpan<T> documento, out long key)
+        where T : unmanaged, IBinaryInteger<T>
     {
         var n = documento.Length;
         key = 0;
@@ -188,42 +257,29 @@ internal sealed class DocumentPool
         }
 
         long value = 0;
-        foreach (var c in documento)
+        var i = n & 1;
+        if (i == 1)
         {
-            var d = (uint)(c - '0');
+            var d = uint.CreateTruncating(documento[0]) - '0';
             if (d > 9)
             {
                 return false;
             }
 
-            value = (value * 10) + d;
+            value = d;
         }
 
-        key = s_powersOfTen[n] + value;
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool TryNumericKey(ReadOnlySpan<byte> documento, out long key)
-    {
-        var n = documento.Length;
-        if ((uint)(n - 1) >= MaxNumericDigits)
+        // Two digits a step: half as many dependent multiply-adds as digits.
+        for (; i < n; i += 2)
         {
-            key = 0;
-            return false;
-        }
-
-        long value = 0;
-        foreach (var b in documento)
-        {
-            var d = (uint)(b - '0');
-            if (d > 9)
+            var high = uint.CreateTruncating(documento[i]) - '0';
+            var low = uint.CreateTruncating(documento[i + 1]) - '0';
+            if (high > 9 || low > 9)
             {
-                key = 0;
                 return false;
             }
 
-            value = (value * 10) + d;
+            value = (value * 100) + (high * 10) + low;
         }
 
         key = s_powersOfTen[n] + value;

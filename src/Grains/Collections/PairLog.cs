@@ -6,7 +6,7 @@ namespace Pulso.Grains.Collections;
 
 /// <summary>
 /// A set of non-negative 64-bit keys kept as an append log that is sorted and de-duplicated
-/// lazily (radix sort), instead of a hash set: adding is a sequential write with no cache miss,
+/// lazily (a counting sort by the high half, the cell), instead of a hash set: adding is a sequential write with no cache miss,
 /// and readers get the members in key order. The metric table keeps its (cell, documento)
 /// pairs here; the log is compacted before it is read, and on its own once it doubles.
 /// </summary>
@@ -52,6 +52,18 @@ internal sealed class PairLog
         _items[_count++] = key;
     }
 
+    /// <summary>
+    /// The next <paramref name="count"/> entries of the log, to be written by the caller (a batch adding a pair per
+    /// row): one capacity check for them all.
+    /// </summary>
+    public Span<long> Append(int count)
+    {
+        EnsureCapacity(_count + count);
+        var span = _items.AsSpan(_count, count);
+        _count += count;
+        return span;
+    }
+
     /// <summary>Entries in the log, duplicates not yet removed (no compaction).</summary>
     public int LoggedCount => _count;
 
@@ -73,10 +85,83 @@ internal sealed class PairLog
         }
 
         var items = _items.AsSpan(0, _count);
-        // The sort buffer is only needed during the sort: borrowed, not kept per table.
+        // The sort buffers are only needed during the sort: borrowed, not kept per table.
         var scratch = ArrayPool<long>.Shared.Rent(_count);
-        RadixSort.SortSplitKeys(items, scratch.AsSpan(0, _count));
+        long all = 0;
+        foreach (var k in items)
+        {
+            all |= k;
+        }
+
+        // The high halves (cells) are dense indexes, fewer than the members: one counting pass by high half
+        // sorts the log but for the runs of equal high halves, which are short and sorted in place.
+        var buckets = 1L << (32 - BitOperations.LeadingZeroCount((uint)(all >> 32)));
+        _count = _unique = buckets <= (2L * _count) + 1024
+            ? SortByHighHalf(items, scratch.AsSpan(0, _count), (int)buckets)
+            : SortByRadix(items, scratch.AsSpan(0, _count));
         ArrayPool<long>.Shared.Return(scratch);
+    }
+
+    /// <summary>Counting sort by the high 32 bits, then each run of equal high halves sorted; returns the distinct count.</summary>
+    private static int SortByHighHalf(Span<long> items, Span<long> scratch, int buckets)
+    {
+        var rented = ArrayPool<int>.Shared.Rent(buckets);
+        var ends = rented.AsSpan(0, buckets);
+        ends.Clear();
+        foreach (var k in items)
+        {
+            ends[(int)(k >> 32)]++;
+        }
+
+        // Exclusive prefix sums: the first position of each high half, advanced by the scatter to its end.
+        var sum = 0;
+        for (var b = 0; b < ends.Length; b++)
+        {
+            var c = ends[b];
+            ends[b] = sum;
+            sum += c;
+        }
+
+        foreach (var k in items)
+        {
+            scratch[ends[(int)(k >> 32)]++] = k;
+        }
+
+        var n = 0;
+        var begin = 0;
+        foreach (var end in ends)
+        {
+            if (end - begin > 1)
+            {
+                var run = scratch[begin..end];
+                if (run.Length <= 16)
+                {
+                    InsertionSort(run);
+                }
+                else
+                {
+                    run.Sort();
+                }
+            }
+
+            for (var i = begin; i < end; i++)
+            {
+                if (i == begin || scratch[i] != scratch[i - 1])
+                {
+                    items[n++] = scratch[i];
+                }
+            }
+
+            begin = end;
+        }
+
+        ArrayPool<int>.Shared.Return(rented);
+        return n;
+    }
+
+    private static int SortByRadix(Span<long> items, Span<long> scratch)
+    {
+        RadixSort.SortSplitKeys(items, scratch);
         var n = 0;
         for (var i = 0; i < items.Length; i++)
         {
@@ -86,7 +171,23 @@ internal sealed class PairLog
             }
         }
 
-        _count = _unique = n;
+        return n;
+    }
+
+    private static void InsertionSort(Span<long> run)
+    {
+        for (var i = 1; i < run.Length; i++)
+        {
+            var k = run[i];
+            var j = i - 1;
+            while (j >= 0 && run[j] > k)
+            {
+                run[j + 1] = run[j];
+                j--;
+            }
+
+            run[j + 1] = k;
+        }
     }
 
     private void Full()

@@ -72,14 +72,13 @@ public sealed partial class MetricTable
     /// </summary>
     internal bool RestoreCell(int cell, long key, int count, long saldoCents)
     {
-        ref var entry = ref _cells.GetOrAdd(key);
-        if (entry.Cell != cell)
+        if (_cells.GetOrAdd(key) != cell)
         {
             return false;
         }
 
-        entry.Count = count;
-        entry.SaldoCents = saldoCents;
+        _cells.CountOf(cell) = count;
+        _cells.SaldoOf(cell) = saldoCents;
         _absSaldoBound = SaturatingAdd(_absSaldoBound, saldoCents == long.MinValue ? long.MaxValue : Math.Abs(saldoCents));
         return true;
     }

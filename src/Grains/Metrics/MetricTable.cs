@@ -82,7 +82,7 @@ public sealed partial class MetricTable
     /// <summary>Accepted gestiones in the table.</summary>
     public long GestionCount { get; private set; }
 
-    /// <summary>The cells with their aggregates, in hash order.</summary>
+    /// <summary>The cells with their aggregates, in order of dense index.</summary>
     internal CellMap Cells => _cells;
 
     /// <summary>The key of cell <paramref name="cell"/> (dense index, as used by the pairs).</summary>
@@ -95,11 +95,11 @@ public sealed partial class MetricTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Add(ReadOnlySpan<byte> ejecutivo, int hora, ReadOnlySpan<byte> canal, ReadOnlySpan<byte> rawTipificacion, int tramo, long saldoCents, ReadOnlySpan<byte> documento)
     {
-        ref var entry = ref _cells.GetOrAdd(ComboBits(ejecutivo, canal, rawTipificacion) | ((long)hora << HoraShift) | (long)tramo);
-        entry.Count++;
-        entry.SaldoCents = checked(entry.SaldoCents + saldoCents);
+        var cell = _cells.GetOrAdd(ComboBits(ejecutivo, canal, rawTipificacion) | ((long)hora << HoraShift) | (long)tramo);
+        _cells.CountOf(cell)++;
+        ref var saldo = ref _cells.SaldoOf(cell);
+        saldo = checked(saldo + saldoCents);
         _absSaldoBound = SaturatingAdd(_absSaldoBound, Math.Abs(saldoCents));
-        var cell = entry.Cell;
         _pairs.Add(((long)cell << 32) | (uint)Documentos.GetOrAdd(documento));
         GestionCount++;
         return cell;
@@ -122,8 +122,8 @@ public sealed partial class MetricTable
             }
         }
 
-        // A batch adds at most one cell, one pair and one documento per row: make room once.
-        _cells.EnsureCapacity(_cells.Count + batch.Count);
+        // A batch adds at most one cell, one pair and one documento per row: make room once
+        // (the cells once the rows are counted by partition, below).
         _pairs.EnsureCapacity(_pairs.LoggedCount + batch.Count);
         Documentos.EnsureCapacity(Documentos.Count + batch.Documentos.Length);
         var ejMap = MapStrings(batch.Ejecutivos, Ejecutivos, MaxEjecutivos);
@@ -135,7 +135,8 @@ public sealed partial class MetricTable
             tipMap[i] = TipificacionOf(Utf8(batch.Tipificaciones[i], ref utf8));
         }
 
-        var docMap = new int[batch.Documentos.Length];
+        // Scratch of the batch only: borrowed, never kept by the table.
+        var docMap = ArrayPool<int>.Shared.Rent(batch.Documentos.Length);
         Documentos.GetOrAddMany(batch.Documentos, docMap);
 
         var ejecutivo = batch.Ejecutivo;
@@ -147,10 +148,11 @@ public sealed partial class MetricTable
         var documento = batch.Documento;
         var changed = changedCells is null ? null : new HashSet<int>();
 
-        // Keys first, then rows in cell-map partition order: each partition's sub-table stays in cache.
+        // Keys first, then the rows copied out in cell-map partition order: each partition's sub-table stays in
+        // cache, and the rows are then read in sequence.
         var rows = ejecutivo.Length;
         var keys = ArrayPool<long>.Shared.Rent(rows);
-        var order = ArrayPool<int>.Shared.Rent(rows);
+        var sorted = ArrayPool<PartitionedRow>.Shared.Rent(rows);
         Span<int> starts = stackalloc int[CellMap.Partitions + 1];
         for (var i = 0; i < rows; i++)
         {
@@ -159,29 +161,37 @@ public sealed partial class MetricTable
             starts[CellMap.PartitionOf(key) + 1]++;
         }
 
+        _cells.EnsureCapacity(starts[1..]);
         for (var p = 1; p <= CellMap.Partitions; p++)
         {
             starts[p] += starts[p - 1];
         }
 
+        var bound = _absSaldoBound;
         for (var i = 0; i < rows; i++)
         {
-            order[starts[CellMap.PartitionOf(keys[i])]++] = i;
+            var key = keys[i];
+            var saldoCents = cents[i];
+            bound = SaturatingAdd(bound, Math.Abs(saldoCents));
+            sorted[starts[CellMap.PartitionOf(key)]++] = new PartitionedRow(key, saldoCents, docMap[documento[i]]);
         }
 
-        foreach (var i in order.AsSpan(0, rows))
+        var pairs = _pairs.Append(rows);
+        for (var r = 0; r < pairs.Length; r++)
         {
-            ref var entry = ref _cells.GetOrAdd(keys[i]);
-            entry.Count++;
-            entry.SaldoCents = checked(entry.SaldoCents + cents[i]);
-            _absSaldoBound = SaturatingAdd(_absSaldoBound, Math.Abs(cents[i]));
-            var cell = entry.Cell;
-            _pairs.Add(((long)cell << 32) | (uint)docMap[documento[i]]);
+            ref readonly var row = ref sorted[r];
+            var cell = _cells.GetOrAdd(row.Key);
+            _cells.CountOf(cell)++;
+            ref var saldo = ref _cells.SaldoOf(cell);
+            saldo = checked(saldo + row.SaldoCents);
+            pairs[r] = ((long)cell << 32) | (uint)row.Documento;
             changed?.Add(cell);
         }
 
+        _absSaldoBound = bound;
         ArrayPool<long>.Shared.Return(keys);
-        ArrayPool<int>.Shared.Return(order);
+        ArrayPool<PartitionedRow>.Shared.Return(sorted);
+        ArrayPool<int>.Shared.Return(docMap);
         if (changed is not null)
         {
             foreach (var cell in changed)
@@ -266,12 +276,14 @@ public sealed partial class MetricTable
         foreach (ref readonly var source in delta._cells)
         {
             var (ej, hora, ca, tip, tramo) = UnpackKey(source.Key);
-            ref var entry = ref _cells.GetOrAdd(PackKey(ejMap[ej], hora, caMap[ca], tipMap[tip], tramo));
-            entry.Count = checked(entry.Count + source.Count);
-            entry.SaldoCents = checked(entry.SaldoCents + source.SaldoCents);
+            var cell = _cells.GetOrAdd(PackKey(ejMap[ej], hora, caMap[ca], tipMap[tip], tramo));
+            ref var count = ref _cells.CountOf(cell);
+            count = checked(count + source.Count);
+            ref var saldo = ref _cells.SaldoOf(cell);
+            saldo = checked(saldo + source.SaldoCents);
             _absSaldoBound = SaturatingAdd(_absSaldoBound, Math.Abs(source.SaldoCents));
-            cellMap[source.Cell] = entry.Cell;
-            changedCells?.Add(entry.Cell);
+            cellMap[source.Cell] = cell;
+            changedCells?.Add(cell);
         }
 
         var docMap = new int[delta.Documentos.Count];
@@ -305,6 +317,9 @@ public sealed partial class MetricTable
 
         GestionCount += delta.GestionCount;
     }
+
+    /// <summary>A batch row as the cells take it: cell key, saldo and this table's documento id.</summary>
+    private readonly record struct PartitionedRow(long Key, long SaldoCents, int Documento);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static long PackKey(int ejecutivo, int hora, int canal, int tipificacion, int tramo) =>
