@@ -14,7 +14,9 @@ using Microsoft.IdentityModel.Tokens;
 // N hub subscribers spread over T tenants watch "today by ejecutivo" while gestiones are pushed at a fixed
 // rate; every pushed batch carries one row of the probe ejecutivo, so the probe's total_gestiones counts the
 // batches acknowledged. A batch's latency runs from its push's acknowledgement to the first update on a
-// subscriber showing the probe at (at least) that count, on one monotonic clock.
+// subscriber showing the probe at (at least) that count, on one monotonic clock. The first --warmup-seconds of pushing
+// bring the silo to steady state (its code tiered up, as in a silo that has been running): their versions are checked
+// like the rest, but their latencies and the silo's CPU (read from /proc when --silo-pid is given) are not reported.
 var options = Options.Parse(args);
 var http = new HttpClient { BaseAddress = new Uri(options.Gateway), Timeout = TimeSpan.FromSeconds(60) };
 var tenants = Enumerable.Range(1, options.Tenants).Select(i => $"live-{options.Run}-{i:00}").ToList();
@@ -42,7 +44,8 @@ var clock = Stopwatch.StartNew();
 var acks = tenants.ToDictionary(t => t, _ => new ConcurrentDictionary<long, double>());
 var latencies = new ConcurrentBag<double>();
 var seen = tenants.ToDictionary(t => t, _ => new ConcurrentDictionary<int, long>());
-long messages = 0, gaps = 0, outOfOrder = 0;
+long messages = 0, gaps = 0, outOfOrder = 0, measuredMessages = 0;
+var measureFrom = double.MaxValue;
 var connections = new List<HubConnection>();
 var byEjecutivo = new { from = today, to = today, groupBy = new[] { "ejecutivo" } };
 for (var s = 0; s < options.Subscribers; s++)
@@ -62,6 +65,11 @@ for (var s = 0; s < options.Subscribers; s++)
     {
         var now = clock.Elapsed.TotalMilliseconds;
         Interlocked.Increment(ref messages);
+        if (now >= Volatile.Read(ref measureFrom))
+        {
+            Interlocked.Increment(ref measuredMessages);
+        }
+
         var version = payload.GetProperty("version").GetInt64();
         if (version < lastVersion + 1)
         {
@@ -85,7 +93,7 @@ for (var s = 0; s < options.Subscribers; s++)
             {
                 for (var n = probeSeen + 1; n <= count; n++)
                 {
-                    if (acks[tenant].TryGetValue(n, out var ackedAt))
+                    if (acks[tenant].TryGetValue(n, out var ackedAt) && ackedAt >= Volatile.Read(ref measureFrom))
                     {
                         latencies.Add(now - ackedAt);
                     }
@@ -105,9 +113,20 @@ for (var s = 0; s < options.Subscribers; s++)
     connections.Add(connection);
 }
 
-Console.Error.WriteLine($"live-bench: {connections.Count} subscribed in {clock.Elapsed.TotalSeconds:F1} s; pushing {options.RowsPerSecond} rows/s for {options.Seconds} s");
+Console.Error.WriteLine($"live-bench: {connections.Count} subscribed in {clock.Elapsed.TotalSeconds:F1} s; pushing {options.RowsPerSecond} rows/s for {options.WarmupSeconds} s of warm-up and {options.Seconds} s measured");
+var pushStart = clock.Elapsed;
 var pushers = tenants.Select((tenant, index) => PushAsync(tenant, index)).ToList();
+var warmupLeft = pushStart + TimeSpan.FromSeconds(options.WarmupSeconds) - clock.Elapsed;
+if (warmupLeft > TimeSpan.Zero)
+{
+    await Task.Delay(warmupLeft);
+}
+
+Volatile.Write(ref measureFrom, clock.Elapsed.TotalMilliseconds);
+var siloCpuFrom = SiloCpuSeconds(options.SiloPid);
 var pushed = await Task.WhenAll(pushers);
+var siloCpu = SiloCpuSeconds(options.SiloPid) - siloCpuFrom;
+var measuredSeconds = (clock.Elapsed.TotalMilliseconds - measureFrom) / 1000;
 
 // Every subscriber must end showing the last probe count of its tenant (nothing lost).
 var deadline = clock.Elapsed + TimeSpan.FromSeconds(30);
@@ -130,10 +149,16 @@ var report = new
     tenants = options.Tenants,
     rowsPerSecond = options.RowsPerSecond,
     seconds = options.Seconds,
+    batchesPerSecond = options.BatchesPerSecond,
+    warmupSeconds = options.WarmupSeconds,
     rowsPushed = pushed.Sum(p => p.Rows),
     batchesPushed = pushed.Sum(p => p.Batches),
+    measuredBatches = pushed.Sum(p => p.MeasuredBatches),
     pushErrors = pushed.Sum(p => p.Errors),
     messages,
+    measuredMessages,
+    measuredSeconds,
+    siloCpuSeconds = siloCpu,
     latencySamples = sorted.Length,
     p50Ms = Pct(0.50),
     p99Ms = Pct(0.99),
@@ -146,7 +171,7 @@ Console.WriteLine(JsonSerializer.Serialize(report));
 return report.pushErrors == 0 && gaps == 0 && outOfOrder == 0 && behind == 0 ? 0 : 1;
 
 // One tenant's pusher: every tick a CSV batch of rows ending with one PROBE row; the ack time recorded per probe count.
-async Task<(long Rows, long Batches, long Errors)> PushAsync(string tenant, int index)
+async Task<(long Rows, long Batches, long MeasuredBatches, long Errors)> PushAsync(string tenant, int index)
 {
     var perTenant = options.RowsPerSecond / (double)options.Tenants;
     var batchesPerSecond = options.BatchesPerSecond;
@@ -154,9 +179,9 @@ async Task<(long Rows, long Batches, long Errors)> PushAsync(string tenant, int 
     var admin = Token(options.Key, tenant, "admin");
     var interval = TimeSpan.FromSeconds(1.0 / batchesPerSecond);
     var start = clock.Elapsed + interval * (index / (double)options.Tenants);
-    long rows = 0, batches = 0, errors = 0, probe = 0;
+    long rows = 0, batches = 0, measured = 0, errors = 0, probe = 0;
     var random = new Random(index);
-    var total = (int)(options.Seconds * batchesPerSecond);
+    var total = (int)((options.WarmupSeconds + options.Seconds) * batchesPerSecond);
     var inFlight = new List<Task>();
     for (var b = 0; b < total; b++)
     {
@@ -181,7 +206,18 @@ async Task<(long Rows, long Batches, long Errors)> PushAsync(string tenant, int 
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tenants/{tenant}/gestiones") { Content = new StringContent(body.ToString(), Encoding.UTF8, "text/csv") };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
             request.Headers.Add("Idempotency-Key", $"{options.Run}-{tenant}-{batch}");
-            var answer = await http.SendAsync(request);
+            HttpResponseMessage answer;
+            try
+            {
+                answer = await http.SendAsync(request);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not answered in time (an overloaded silo): counted as an error, the run goes on.
+                Interlocked.Increment(ref errors);
+                return;
+            }
+
             if (!answer.IsSuccessStatusCode)
             {
                 Interlocked.Increment(ref errors);
@@ -190,14 +226,33 @@ async Task<(long Rows, long Batches, long Errors)> PushAsync(string tenant, int 
 
             // The probe count this batch brings the tenant to is the number of batches acknowledged so far.
             var n = Interlocked.Increment(ref probe);
-            acks[tenant][n] = clock.Elapsed.TotalMilliseconds;
+            var ackedAt = clock.Elapsed.TotalMilliseconds;
+            acks[tenant][n] = ackedAt;
+            if (ackedAt >= Volatile.Read(ref measureFrom))
+            {
+                Interlocked.Increment(ref measured);
+            }
+
             Interlocked.Add(ref rows, rowsPerBatch);
             Interlocked.Increment(ref batches);
         }));
     }
 
     await Task.WhenAll(inFlight);
-    return (rows, batches, errors);
+    return (rows, batches, measured, errors);
+}
+
+// The silo's user + system CPU seconds so far (/proc, clock ticks of 1/100 s); NaN without a pid.
+static double SiloCpuSeconds(int pid)
+{
+    if (pid <= 0)
+    {
+        return double.NaN;
+    }
+
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
 }
 
 static string Token(string key, string tenant, string role) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
@@ -209,7 +264,7 @@ static string Token(string key, string tenant, string role) => new JsonWebTokenH
     SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
 });
 
-internal sealed record Options(string Gateway, string Key, int Subscribers, int Tenants, int RowsPerSecond, int BatchesPerSecond, int Seconds, string Run)
+internal sealed record Options(string Gateway, string Key, int Subscribers, int Tenants, int RowsPerSecond, int BatchesPerSecond, int Seconds, int WarmupSeconds, int SiloPid, string Run)
 {
     public static Options Parse(string[] args)
     {
@@ -229,6 +284,8 @@ internal sealed record Options(string Gateway, string Key, int Subscribers, int 
             int.Parse(Get("rows-per-second", "20000"), CultureInfo.InvariantCulture),
             int.Parse(Get("batches-per-second", "10"), CultureInfo.InvariantCulture),
             int.Parse(Get("seconds", "30"), CultureInfo.InvariantCulture),
+            int.Parse(Get("warmup-seconds", "0"), CultureInfo.InvariantCulture),
+            int.Parse(Get("silo-pid", "0"), CultureInfo.InvariantCulture),
             Get("run", DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture)));
     }
 }

@@ -15,18 +15,42 @@ internal sealed record LiveRow(string Key, Dictionary<string, object?> Values, D
 /// </summary>
 internal sealed record SnapshotMessage(
     [property: JsonPropertyName("version")] long Version,
-    [property: JsonPropertyName("rows")] JsonElement Rows);
+    [property: JsonPropertyName("rows")] RawJson Rows);
 
 /// <summary><c>update(subscriptionId, { version, rows, removed })</c>: changed or new rows, and the groups that are gone.</summary>
 internal sealed record UpdateMessage(
     [property: JsonPropertyName("version")] long Version,
-    [property: JsonPropertyName("rows")] JsonElement Rows,
-    [property: JsonPropertyName("removed")] JsonElement Removed);
+    [property: JsonPropertyName("rows")] RawJson Rows,
+    [property: JsonPropertyName("removed")] RawJson Removed);
+
+/// <summary>
+/// JSON text made once (UTF-8) and written as it is into every message that carries it: a copy of bytes per
+/// subscriber, where a <see cref="JsonElement"/> would be walked and re-encoded token by token each time.
+/// </summary>
+[JsonConverter(typeof(RawJsonConverter))]
+internal sealed class RawJson(byte[] utf8)
+{
+    public ReadOnlyMemory<byte> Utf8 { get; } = utf8;
+}
+
+/// <summary>Writes <see cref="RawJson"/> verbatim (it was made by the serialiser, so it is not validated again); never read.</summary>
+internal sealed class RawJsonConverter : JsonConverter<RawJson>
+{
+    public override RawJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("live messages are only written");
+
+    public override void Write(Utf8JsonWriter writer, RawJson value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
+        writer.WriteRawValue(value.Utf8.Span, skipInputValidation: true);
+    }
+}
 
 internal static class LiveRows
 {
     /// <summary>Rows as one JSON array, made once and shared by all the messages that carry them.</summary>
-    public static JsonElement Json(IEnumerable<Dictionary<string, object?>> rows) => JsonSerializer.SerializeToElement(rows);
+    public static RawJson Json(IEnumerable<Dictionary<string, object?>> rows) => new(JsonSerializer.SerializeToUtf8Bytes(rows));
 
     /// <summary>The rows of a result keyed by their group, valued as in the JSON snapshot (counts numbers, money and rates exact strings).</summary>
     public static Dictionary<string, LiveRow> From(QueryResult result)
