@@ -46,6 +46,10 @@ internal static class ImportCommand
             var gestionesPath = Require(inputDir, "gestiones.csv");
             var jornadasPath = Require(inputDir, "jornadas.csv");
             var homologacionPath = Require(inputDir, "homologacion.csv");
+
+            // Connecting to the cluster overlaps reading the small files and hashing the large one (the batches' identity).
+            var connecting = ClusterConnection.ConnectAsync(ClusterConnection.Configuration(), ct);
+            var hashing = Task.Run(() => HashAsync(gestionesPath, ct), ct);
             Dictionary<string, List<HomologationRule>> homologation;
             using (var reader = new CsvReader(File.OpenRead(homologacionPath), "homologacion.csv"))
             {
@@ -69,12 +73,23 @@ internal static class ImportCommand
                 });
             }
 
-            // Hashing the file (the batches' identity) and connecting to the cluster overlap.
-            var hashing = Task.Run(() => HashAsync(gestionesPath, ct), ct);
-            using var host = await ClusterConnection.ConnectAsync(ClusterConnection.Configuration(), ct);
+            var jornadaHash = await HashAsync(jornadasPath, ct);
+            using var host = await connecting;
             var fileHash = await hashing;
             await using var importer = new Importer(host.Client(), homologation, retryFor, stderr);
             var clock = Stopwatch.StartNew();
+
+            // Jornadas first: they do not depend on the gestiones, and their calls activate the day tables while the
+            // first file batch is being read.
+            foreach (var ((cliente, day), hours) in jornadas)
+            {
+                if (GrainKeys.IsTenantId(cliente))
+                {
+                    var delta = DayDeltaCodec.Encode(new DayDelta(null, [.. hours.Select(h => (h.Key, h.Value))]));
+                    await importer.EnqueueAsync(cliente, new EncodedDayBatch($"j-{jornadaHash}", day, delta), ct);
+                }
+            }
+
             var rejects = new RejectLog(0);
             var invalidTenants = new SortedDictionary<string, long>(StringComparer.Ordinal);
             var rows = 0L;
@@ -135,16 +150,6 @@ internal static class ImportCommand
                 }
 
                 await SendAsync($"g-{fileHash}-{batchIndex}", days, importer, ct);
-            }
-
-            var jornadaHash = await HashAsync(jornadasPath, ct);
-            foreach (var ((cliente, day), hours) in jornadas)
-            {
-                if (GrainKeys.IsTenantId(cliente))
-                {
-                    var delta = DayDeltaCodec.Encode(new DayDelta(null, [.. hours.Select(h => (h.Key, h.Value))]));
-                    await importer.EnqueueAsync(cliente, new EncodedDayBatch($"j-{jornadaHash}", day, delta), ct);
-                }
             }
 
             await importer.CompleteAsync();
