@@ -3,7 +3,7 @@
 // prepares the data, the Polars reference, the builds and Redis).
 //
 //   node bench/import-bench.mjs --data DIR --ref DIR --kit DIR --runs N --out DIR --results DIR
-//        --silo-dll PATH --cli-dll PATH --redis HOST:PORT [--redis-pid-file FILE]
+//        --silo-dll PATH --cli-dll PATH --redis HOST:PORT [--redis-pid-file FILE] [--port-base B]
 //
 // Each round: `pulso compute` (taskset -c 0,1) under /usr/bin/time; Redis
 // flushed; one silo process (taskset -c 1) with Localhost clustering and Redis
@@ -40,6 +40,8 @@ const KIT = path.resolve(opt.kit);
 const OUT = path.resolve(opt.out);
 const SILO = path.resolve(opt["silo-dll"]);
 const CLI = path.resolve(opt["cli-dll"]);
+const PORT_BASE = opt["port-base"] ? Number(opt["port-base"]) : 0;
+if (opt["port-base"] && !(Number.isInteger(PORT_BASE) && PORT_BASE >= 1024 && PORT_BASE <= 65000)) fail("--port-base must be a port number");
 const [REDIS_HOST, REDIS_PORT] = (() => {
   const endpoint = opt.redis.split(",")[0].trim();
   const colon = endpoint.lastIndexOf(":");
@@ -178,14 +180,14 @@ function portFree(port) {
   });
 }
 const usedPorts = new Set();
-async function freePort(from) {
-  for (let p = from; p < from + 500; p++) {
+async function freePort(from, span) {
+  for (let p = from; p < from + span; p++) {
     if (!usedPorts.has(p) && (await portFree(p))) {
       usedPorts.add(p);
       return p;
     }
   }
-  fail(`no free port in ${from}..${from + 499}`);
+  fail(`no free port in ${from}..${from + span - 1}`);
 }
 
 // The environment without any Pulso__* or ASPNETCORE_URLS the caller's shell may carry.
@@ -549,7 +551,10 @@ for (let r = 1; r <= RUNS; r++) {
   const compute = runCompute(runDir, r);
   console.log(`round ${r}/${RUNS} compute  wall ${fx(compute.wall).padStart(6)} s  ${thousands(compute.rows_per_s).padStart(10)} rows/s  ` +
     `CPU ${fx(compute.cpu)} s  RSS ${fx(compute.rss_mib, 0)} MiB  load1 ${fx(load1)}  ${compute.same_as_ref ? "= Polars" : "DIFFERS from Polars"}`);
-  const ports = { http: await freePort(18480 + r), silo: await freePort(21480 + r), gateway: await freePort(31480 + r) };
+  // Default bases 18480 / 21480 / 31480 (500 ports each); --port-base B takes B, B+100 and B+200 (100 each).
+  const ports = PORT_BASE
+    ? { http: await freePort(PORT_BASE + r, 100), silo: await freePort(PORT_BASE + 100 + r, 100), gateway: await freePort(PORT_BASE + 200 + r, 100) }
+    : { http: await freePort(18480 + r, 500), silo: await freePort(21480 + r, 500), gateway: await freePort(31480 + r, 500) };
   const imp = await runImport(runDir, r, ports);
   console.log(`round ${r}/${RUNS} import   wall ${fx(imp.wall).padStart(6)} s  ${thousands(imp.rows_per_s).padStart(10)} rows/s  ` +
     `silo CPU ${fx(imp.silo_cpu)} s  importer CPU ${fx(imp.importer_cpu)} s  Redis CPU ${fx(imp.redis_cpu)} s  ` +

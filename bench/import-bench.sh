@@ -4,7 +4,7 @@
 # storage), next to how many the same machine aggregates from the files alone.
 # A measurement tool for a quiet machine: NEVER run it in CI.
 #
-#   bash bench/import-bench.sh [--rows N] [--runs N] [--no-build]
+#   bash bench/import-bench.sh [--rows N] [--runs N] [--no-build] [--no-r2r] [--port-base B]
 #
 #   --rows N     data set size (default 1000000). Generated once with the
 #                reference kit's `gen.mjs --rows N --clientes 3` into
@@ -13,8 +13,13 @@
 #                the recorded sizes.
 #   --runs N     rounds (default 3). Each round runs `pulso compute`, then a
 #                fresh one-silo cluster and `pulso import`, in that order.
-#   --no-build   use the Release builds as they are instead of running
-#                `dotnet build -c Release` on src/Silo and src/Cli first.
+#   --no-build   use the last published silo and CLI as they are instead of
+#                publishing them first.
+#   --no-r2r     run the plain `dotnet build -c Release` outputs of src/Silo
+#                and src/Cli (bin/Release/net10.0) instead of ReadyToRun
+#                publishes (how the figures were taken before 2026-11-26).
+#   --port-base B  the silos' HTTP, silo and gateway ports: the first free
+#                from B, B+100 and B+200 (default 18480, 21480, 31480).
 #
 # What one round measures (bench/README.md has the details):
 #   compute  `taskset -c 0,1 dotnet pulso.dll compute` under /usr/bin/time.
@@ -46,12 +51,16 @@ cd "$PULSO_ROOT"
 rows=1000000
 runs=3
 build=1
+r2r=1
+port_base=
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
     --rows) rows="${2:?--rows needs a value}"; shift 2 ;;
     --runs) runs="${2:?--runs needs a value}"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --no-r2r) r2r=0; shift ;;
+    --port-base) port_base="${2:?--port-base needs a value}"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -65,8 +74,14 @@ KIT="$PULSO_SCRATCH/bench-kit"
 DATA="$PULSO_SCRATCH/bench-data/import-$rows"
 OUT="$PULSO_SCRATCH/bench-out/import"
 RESULTS="$PULSO_SCRATCH/bench-results"
-SILO_DLL="src/Silo/bin/Release/net10.0/Pulso.Silo.dll"
-CLI_DLL="src/Cli/bin/Release/net10.0/pulso.dll"
+PUBLISH="$PULSO_SCRATCH/import-publish"
+if ((r2r)); then
+  SILO_DLL="$PUBLISH/silo/Pulso.Silo.dll"
+  CLI_DLL="$PUBLISH/cli/pulso.dll"
+else
+  SILO_DLL="src/Silo/bin/Release/net10.0/Pulso.Silo.dll"
+  CLI_DLL="src/Cli/bin/Release/net10.0/pulso.dll"
+fi
 BUILD_LOG="$PULSO_SCRATCH/import-bench-build.log"
 
 file_size() { stat -c %s "$1" 2>/dev/null || echo missing; }
@@ -121,14 +136,35 @@ else
   echo "data: ready in $(elapsed_since "$t0") s"
 fi
 
-# 3. the Release builds
+# 3. the Release builds: by default published ReadyToRun (precompiled, so a
+# fresh process JIT-compiles little), framework-dependent, for this machine's RID
+case "$(uname -m)" in
+  x86_64) rid=linux-x64 ;;
+  aarch64) rid=linux-arm64 ;;
+  *) rid= ;;
+esac
 if ((build)); then
-  echo "build: dotnet build -c Release (src/Silo, src/Cli)"
-  t0="$(now_s)"
   mkdir -p "$PULSO_SCRATCH"
   : >"$BUILD_LOG"
-  for project in src/Silo/Pulso.Silo.csproj src/Cli/Pulso.Cli.csproj; do
-    if ! dotnet build "$project" -c Release -nologo >>"$BUILD_LOG" 2>&1; then
+  t0="$(now_s)"
+  projects=(src/Silo/Pulso.Silo.csproj src/Cli/Pulso.Cli.csproj)
+  outputs=(silo cli)
+  if ((r2r)); then
+    [[ -n "$rid" ]] || { echo "no ReadyToRun runtime for $(uname -m): run with --no-r2r" >&2; exit 1; }
+    echo "build: dotnet publish -c Release -r $rid -p:PublishReadyToRun=true (src/Silo, src/Cli) into ${PUBLISH#"$PULSO_ROOT"/}"
+  else
+    echo "build: dotnet build -c Release (src/Silo, src/Cli)"
+  fi
+  for i in "${!projects[@]}"; do
+    project="${projects[$i]}"
+    if ((r2r)); then
+      rm -rf "${PUBLISH:?}/${outputs[$i]}"
+      cmd=(dotnet publish "$project" -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true
+        -p:PulsoSkipDashboard=true -o "$PUBLISH/${outputs[$i]}" -nologo)
+    else
+      cmd=(dotnet build "$project" -c Release -nologo)
+    fi
+    if ! "${cmd[@]}" >>"$BUILD_LOG" 2>&1; then
       grep -E ': error ' "$BUILD_LOG" | sort -u | head -n 30 || tail -n 30 "$BUILD_LOG"
       echo "build of $project failed (log: ${BUILD_LOG#"$PULSO_ROOT"/})" >&2
       exit 1
@@ -137,7 +173,7 @@ if ((build)); then
   echo "build: done in $(elapsed_since "$t0") s"
 fi
 for dll in "$SILO_DLL" "$CLI_DLL"; do
-  [[ -f "$dll" ]] || { echo "missing $dll: build it (dotnet build -c Release) or drop --no-build" >&2; exit 1; }
+  [[ -f "$dll" ]] || { echo "missing $dll: drop --no-build" >&2; exit 1; }
 done
 
 # 4. Redis (scripts/services.sh starts all three test servers), stopped on exit
@@ -165,5 +201,6 @@ rc=0
 node "$PULSO_ROOT/bench/import-bench.mjs" \
   --data "$DATA" --ref "$DATA/polars" --kit "$KIT" --runs "$runs" --out "$OUT" --results "$RESULTS" \
   --silo-dll "$SILO_DLL" --cli-dll "$CLI_DLL" \
-  --redis "$PULSO_TEST_REDIS" --redis-pid-file "$PULSO_SCRATCH/services/redis/redis.pid" || rc=$?
+  --redis "$PULSO_TEST_REDIS" --redis-pid-file "$PULSO_SCRATCH/services/redis/redis.pid" \
+  ${port_base:+--port-base "$port_base"} || rc=$?
 exit "$rc"

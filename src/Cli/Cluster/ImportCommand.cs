@@ -1,14 +1,16 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.Channels;
 using Pulso.Grains.Abstractions.Ingestion;
 using Pulso.Grains.Abstractions.Metrics;
 using Pulso.Grains.Abstractions.Tenancy;
 using Pulso.Grains.Csv;
 using Pulso.Grains.Homologation;
 using Pulso.Grains.Ingestion;
-using Pulso.Grains.Metrics;
+using Pulso.Grains.Persistence;
 
 namespace Pulso.Cli.Cluster;
 
@@ -44,6 +46,10 @@ internal static class ImportCommand
             var gestionesPath = Require(inputDir, "gestiones.csv");
             var jornadasPath = Require(inputDir, "jornadas.csv");
             var homologacionPath = Require(inputDir, "homologacion.csv");
+
+            // Connecting to the cluster overlaps reading the small files and hashing the large one (the batches' identity).
+            var connecting = ClusterConnection.ConnectAsync(ClusterConnection.Configuration(), ct);
+            var hashing = Task.Run(() => HashAsync(gestionesPath, ct), ct);
             Dictionary<string, List<HomologationRule>> homologation;
             using (var reader = new CsvReader(File.OpenRead(homologacionPath), "homologacion.csv"))
             {
@@ -67,16 +73,31 @@ internal static class ImportCommand
                 });
             }
 
-            var fileHash = await HashAsync(gestionesPath, ct);
-            using var host = await ClusterConnection.ConnectAsync(ClusterConnection.Configuration(), ct);
-            using var importer = new Importer(host.Client(), homologation, retryFor, stderr);
+            var jornadaHash = await HashAsync(jornadasPath, ct);
+            using var host = await connecting;
+            var fileHash = await hashing;
+            await using var importer = new Importer(host.Client(), homologation, retryFor, stderr);
             var clock = Stopwatch.StartNew();
+
+            // Jornadas first: they do not depend on the gestiones, and their calls activate the day tables while the
+            // first file batch is being read.
+            foreach (var ((cliente, day), hours) in jornadas)
+            {
+                if (GrainKeys.IsTenantId(cliente))
+                {
+                    var delta = DayDeltaCodec.Encode(new DayDelta(null, [.. hours.Select(h => (h.Key, h.Value))]));
+                    await importer.EnqueueAsync(cliente, new EncodedDayBatch($"j-{jornadaHash}", day, delta), ct);
+                }
+            }
+
             var rejects = new RejectLog(0);
             var invalidTenants = new SortedDictionary<string, long>(StringComparer.Ordinal);
             var rows = 0L;
             var accepted = 0L;
             var batchIndex = 0;
-            var builders = new Dictionary<string, GestionBatchBuilder>(StringComparer.Ordinal);
+
+            // The rows of the current file batch, per tenant and day, encoded as the day tables' journals store them.
+            var days = new Dictionary<(string Cliente, int Day), GestionDayBuilder>();
             var total = new FileInfo(gestionesPath).Length;
             var lastReport = 0L;
             using (var reader = new CsvReader(File.OpenRead(gestionesPath), "gestiones.csv"))
@@ -84,11 +105,13 @@ internal static class ImportCommand
                 var schema = CsvSchema.ReadHeader(reader, GestionCsv.RequiredColumns);
                 var columns = GestionCsv.Columns.Of(schema);
                 var clienteColumn = schema["cliente"];
+                var fechas = default(FechaCache);
+                var clientes = new ClienteCache();
                 var rowsInBatch = 0;
                 while (reader.Read())
                 {
                     schema.CheckFieldCount(reader);
-                    var cliente = Encoding.UTF8.GetString(reader.Field(clienteColumn));
+                    var cliente = clientes.Get(reader.Field(clienteColumn));
                     if (onlyTenant is null || cliente == onlyTenant)
                     {
                         rows++;
@@ -96,14 +119,14 @@ internal static class ImportCommand
                         {
                             invalidTenants[cliente] = invalidTenants.GetValueOrDefault(cliente) + 1;
                         }
-                        else if (GestionCsv.TryAccept(reader, columns, out var record, out var reason))
+                        else if (GestionCsv.TryAccept(reader, columns, ref fechas, out var record, out var reason))
                         {
-                            if (!builders.TryGetValue(cliente, out var builder))
+                            if (!days.TryGetValue((cliente, record.DayNumber), out var day))
                             {
-                                builders[cliente] = builder = new GestionBatchBuilder();
+                                days[(cliente, record.DayNumber)] = day = new GestionDayBuilder(record.DayNumber);
                             }
 
-                            builder.Add(record);
+                            day.Add(record);
                             accepted++;
                         }
                         else
@@ -114,8 +137,8 @@ internal static class ImportCommand
 
                     if (++rowsInBatch == RowsPerBatch)
                     {
-                        await importer.SendAsync($"g-{fileHash}-{batchIndex++}", builders, ct);
-                        builders = new Dictionary<string, GestionBatchBuilder>(StringComparer.Ordinal);
+                        await SendAsync($"g-{fileHash}-{batchIndex++}", days, importer, ct);
+                        days = [];
                         rowsInBatch = 0;
                     }
 
@@ -126,12 +149,10 @@ internal static class ImportCommand
                     }
                 }
 
-                await importer.SendAsync($"g-{fileHash}-{batchIndex}", builders, ct);
+                await SendAsync($"g-{fileHash}-{batchIndex}", days, importer, ct);
             }
 
-            var jornadaHash = await HashAsync(jornadasPath, ct);
-            await importer.SendJornadasAsync($"j-{jornadaHash}", jornadas, ct);
-            await importer.DrainAsync();
+            await importer.CompleteAsync();
 
             stdout.WriteLine($"imported {rows:N0} rows in {clock.Elapsed.TotalSeconds:F1} s: {accepted:N0} accepted, {rejects.Total:N0} rejected; {importer.Batches:N0} day batches sent, {importer.Duplicates:N0} already applied before");
             foreach (var reason in RejectReasons.All)
@@ -159,6 +180,15 @@ internal static class ImportCommand
         return File.Exists(path) ? path : throw new FileNotFoundException($"{name}: not found in '{dir}'");
     }
 
+    /// <summary>Hands one file batch's day deltas to the sender; every day of the batch carries the batch's identity.</summary>
+    private static async Task SendAsync(string batchId, Dictionary<(string Cliente, int Day), GestionDayBuilder> days, Importer importer, CancellationToken ct)
+    {
+        foreach (var ((cliente, day), rows) in days)
+        {
+            await importer.EnqueueAsync(cliente, new EncodedDayBatch(batchId, DateOnly.FromDayNumber(day), rows.Encode()), ct);
+        }
+    }
+
     private static async Task<string> HashAsync(string path, CancellationToken ct)
     {
         await using var stream = File.OpenRead(path);
@@ -166,81 +196,159 @@ internal static class ImportCommand
         return Convert.ToHexStringLower(hash)[..16];
     }
 
-    /// <summary>Sends day batches with bounded concurrency, retrying each with the same identity until a deadline.</summary>
-    private sealed class Importer(IClusterClient client, Dictionary<string, List<HomologationRule>> homologation, TimeSpan retryFor, TextWriter stderr) : IDisposable
+    /// <summary>The cliente of each row as a string, made once per run of rows of the same cliente (rows of a tenant come in runs).</summary>
+    private sealed class ClienteCache
     {
-        private readonly SemaphoreSlim _inFlight = new(16);
-        private readonly List<Task> _pending = [];
+        private readonly Dictionary<string, string> _known = new(StringComparer.Ordinal);
+        private byte[] _lastBytes = [];
+        private string _last = string.Empty;
+
+        public string Get(ReadOnlySpan<byte> cliente)
+        {
+            if (!cliente.SequenceEqual(_lastBytes))
+            {
+                var text = Encoding.UTF8.GetString(cliente);
+                if (!_known.TryGetValue(text, out var known))
+                {
+                    _known[text] = known = text;
+                }
+
+                _last = known;
+                _lastBytes = cliente.ToArray();
+            }
+
+            return _last;
+        }
+    }
+
+    /// <summary>
+    /// Sends day batches from a queue with bounded concurrency, so that reading goes on while batches are in flight;
+    /// each call is retried with the same identity until a deadline. The first failure stops the import.
+    /// </summary>
+    private sealed class Importer : IAsyncDisposable
+    {
+        private const int MaxInFlight = 16;
+        private readonly IClusterClient _client;
+        private readonly Dictionary<string, List<HomologationRule>> _homologation;
+        private readonly TimeSpan _retryFor;
+        private readonly TextWriter _stderr;
+        private readonly Channel<(string Cliente, EncodedDayBatch Batch)> _queue =
+            Channel.CreateBounded<(string, EncodedDayBatch)>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
+
+        private readonly SemaphoreSlim _inFlight = new(MaxInFlight);
         private readonly HashSet<string> _tenants = new(StringComparer.Ordinal);
+        private readonly Task _sender;
         private long _batches;
         private long _duplicates;
+        private Exception? _failure;
 
-        public long Batches => _batches;
-
-        public long Duplicates => _duplicates;
-
-        public async Task SendAsync(string batchId, Dictionary<string, GestionBatchBuilder> builders, CancellationToken ct)
+        public Importer(IClusterClient client, Dictionary<string, List<HomologationRule>> homologation, TimeSpan retryFor, TextWriter stderr)
         {
-            foreach (var (cliente, builder) in builders)
+            _client = client;
+            _homologation = homologation;
+            _retryFor = retryFor;
+            _stderr = stderr;
+            _sender = Task.Run(SendAllAsync);
+        }
+
+        public long Batches => Interlocked.Read(ref _batches);
+
+        public long Duplicates => Interlocked.Read(ref _duplicates);
+
+        public async Task EnqueueAsync(string cliente, EncodedDayBatch batch, CancellationToken ct)
+        {
+            try
             {
-                await EnsureTenantAsync(cliente);
-                var batch = builder.Build();
-                foreach (var day in batch.Days())
-                {
-                    var date = DateOnly.FromDayNumber(day);
-                    await QueueAsync(cliente, batch.ToDayBatch(batchId, date), ct);
-                }
+                await _queue.Writer.WriteAsync((cliente, batch), ct);
+            }
+            catch (ChannelClosedException)
+            {
+                // The sender stopped on a failure: report that failure, not the closed queue.
+                await CompleteAsync();
+                throw;
             }
         }
 
-        public async Task SendJornadasAsync(string batchId, Dictionary<(string Cliente, DateOnly Day), Dictionary<string, long>> jornadas, CancellationToken ct)
+        /// <summary>Waits until every queued batch is acknowledged; throws the first failure.</summary>
+        public async Task CompleteAsync()
         {
-            foreach (var ((cliente, day), hours) in jornadas)
+            _queue.Writer.TryComplete();
+            await _sender;
+            if (_failure is not null)
             {
-                if (!GrainKeys.IsTenantId(cliente))
-                {
-                    continue;
-                }
-
-                await EnsureTenantAsync(cliente);
-                var empty = new GestionBatchBuilder().Build();
-                await QueueAsync(cliente, empty.ToDayBatch(batchId, day, hours.Select(h => (h.Key, h.Value)).ToList()), ct);
+                ExceptionDispatchInfo.Throw(_failure);
             }
         }
 
-        public void Dispose() => _inFlight.Dispose();
-
-        public async Task DrainAsync()
+        public async ValueTask DisposeAsync()
         {
-            await Task.WhenAll(_pending);
-            _pending.Clear();
+            _queue.Writer.TryComplete();
+            try
+            {
+                await _sender;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            _inFlight.Dispose();
         }
 
-        private async Task QueueAsync(string cliente, DayBatch batch, CancellationToken ct)
+        private async Task SendAllAsync()
         {
-            await _inFlight.WaitAsync(ct);
-            _pending.Add(Task.Run(
-                async () =>
-                {
-                    try
-                    {
-                        var result = await RetryAsync(() => client.GetGrain<IMetricTableGrain>(GrainKeys.Day(cliente, batch.Day)).Apply(batch), $"{cliente}/{batch.Day:yyyy-MM-dd}");
-                        Interlocked.Increment(ref _batches);
-                        if (result.Duplicate)
-                        {
-                            Interlocked.Increment(ref _duplicates);
-                        }
-                    }
-                    finally
-                    {
-                        _inFlight.Release();
-                    }
-                },
-                ct));
-            if (_pending.Count > 256)
+            var pending = new List<Task>();
+            try
             {
-                await Task.WhenAll(_pending.Where(t => t.IsCompleted));
-                _pending.RemoveAll(t => t.IsCompleted);
+                await foreach (var (cliente, batch) in _queue.Reader.ReadAllAsync())
+                {
+                    if (_failure is not null)
+                    {
+                        break;
+                    }
+
+                    await EnsureTenantAsync(cliente);
+                    await _inFlight.WaitAsync();
+                    pending.Add(SendOneAsync(cliente, batch));
+                    if (pending.Count >= 4 * MaxInFlight)
+                    {
+                        pending.RemoveAll(t => t.IsCompleted);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                Fail(e);
+            }
+
+            await Task.WhenAll(pending);
+        }
+
+        private async Task SendOneAsync(string cliente, EncodedDayBatch batch)
+        {
+            try
+            {
+                var result = await RetryAsync(() => _client.GetGrain<IMetricTableGrain>(GrainKeys.Day(cliente, batch.Day)).ApplyEncoded(batch), $"{cliente}/{batch.Day:yyyy-MM-dd}");
+                Interlocked.Increment(ref _batches);
+                if (result.Duplicate)
+                {
+                    Interlocked.Increment(ref _duplicates);
+                }
+            }
+            catch (Exception e)
+            {
+                Fail(e);
+            }
+            finally
+            {
+                _inFlight.Release();
+            }
+        }
+
+        private void Fail(Exception e)
+        {
+            if (Interlocked.CompareExchange(ref _failure, e, null) is null)
+            {
+                _queue.Writer.TryComplete(e);
             }
         }
 
@@ -251,13 +359,13 @@ internal static class ImportCommand
                 return;
             }
 
-            var tenant = client.GetGrain<ITenantGrain>(GrainKeys.Tenant(cliente));
+            var tenant = _client.GetGrain<ITenantGrain>(GrainKeys.Tenant(cliente));
             if (await RetryAsync(() => tenant.Create(TenantSettings.Default(cliente)), cliente))
             {
-                stderr.WriteLine($"pulso import: created tenant '{cliente}'");
+                _stderr.WriteLine($"pulso import: created tenant '{cliente}'");
             }
 
-            if (homologation.TryGetValue(cliente, out var rules))
+            if (_homologation.TryGetValue(cliente, out var rules))
             {
                 var problems = await RetryAsync(() => tenant.SetHomologation(rules.Select(r => new HomologationRuleContract(r.Tipificacion, r.Categoria, r.EsContacto, r.EsCompromiso)).ToList()), cliente);
                 if (problems.Count > 0)
@@ -278,9 +386,9 @@ internal static class ImportCommand
                 {
                     return await call();
                 }
-                catch (Exception e) when (e is not ArgumentException && deadline.Elapsed < retryFor)
+                catch (Exception e) when (e is not ArgumentException && deadline.Elapsed < _retryFor)
                 {
-                    stderr.WriteLine($"pulso import: {what}: {e.GetType().Name}: {e.Message.Split('\n')[0]} (retrying)");
+                    _stderr.WriteLine($"pulso import: {what}: {e.GetType().Name}: {e.Message.Split('\n')[0]} (retrying)");
                     await Task.Delay(delay);
                     delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
                 }

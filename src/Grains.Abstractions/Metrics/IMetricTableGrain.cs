@@ -15,6 +15,13 @@ public interface IMetricTableGrain : IGrainWithStringKey
     [Alias("Apply")]
     Task<ApplyResult> Apply(DayBatch batch);
 
+    /// <summary>
+    /// <see cref="Apply"/> for a batch already in the journal's day-delta format (what <c>pulso import</c> sends):
+    /// decoded and checked like a <see cref="DayBatch"/>, then stored as it came instead of encoded again.
+    /// </summary>
+    [Alias("ApplyEncoded")]
+    Task<ApplyResult> ApplyEncoded(EncodedDayBatch batch);
+
     /// <summary>The journal sequence of the table: grows with every applied batch, across reactivations.</summary>
     [Alias("GetVersion"), ReadOnly]
     Task<long> GetVersion();

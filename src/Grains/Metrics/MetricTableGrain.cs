@@ -34,25 +34,52 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
         await LoadAsync(cancellationToken);
     }
 
-    public async Task<ApplyResult> Apply(DayBatch batch)
+    public Task<ApplyResult> Apply(DayBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         Check(batch);
-        using var timer = PulsoMetrics.BatchApplySeconds.NewTimer();
+        var timer = PulsoMetrics.BatchApplySeconds.NewTimer();
         var delta = new DayDelta(batch.ToGestionBatch(), batch.JornadaEjecutivos.Zip(batch.JornadaCents).ToList());
-        if (_table.CheckCanAccept(delta.Gestiones!) is { } refusal)
+        CheckCanAccept(batch.BatchId, delta);
+        return ApplyAsync(batch.BatchId, delta, DayDeltaCodec.Encode(delta), timer);
+    }
+
+    public Task<ApplyResult> ApplyEncoded(EncodedDayBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        CheckIdentity(batch.BatchId, batch.Day);
+        var timer = PulsoMetrics.BatchApplySeconds.NewTimer();
+        if (batch.Delta is null)
         {
-            throw new ArgumentException($"batch {batch.BatchId}: {refusal}");
+            throw new ArgumentException($"batch {batch.BatchId}: no delta");
         }
 
-        var payload = DayDeltaCodec.Encode(delta);
-        var appended = await journal.AppendAsync(_key, batch.BatchId, _version, payload);
+        DayDelta delta;
+        try
+        {
+            delta = DayDeltaCodec.Decode(batch.Delta);
+        }
+        catch (Exception e) when (e is InvalidDataException or UnsupportedFormatVersionException)
+        {
+            throw new ArgumentException($"batch {batch.BatchId}: {e.Message}");
+        }
+
+        Check(batch.BatchId, delta);
+        CheckCanAccept(batch.BatchId, delta);
+        return ApplyAsync(batch.BatchId, delta, batch.Delta, timer);
+    }
+
+    /// <summary>Stores <paramref name="payload"/> (the encoded <paramref name="delta"/>) in the journal, then applies the delta.</summary>
+    private async Task<ApplyResult> ApplyAsync(string batchId, DayDelta delta, byte[] payload, IDisposable timer)
+    {
+        using var applyTimer = timer;
+        var appended = await journal.AppendAsync(_key, batchId, _version, payload);
         if (appended.Status == AppendStatus.Conflict)
         {
             // Another activation wrote since we loaded (a failover race): catch up, then try once more.
             LogConflict(logger, _key, _version);
             await LoadAsync(CancellationToken.None);
-            appended = await journal.AppendAsync(_key, batch.BatchId, _version, payload);
+            appended = await journal.AppendAsync(_key, batchId, _version, payload);
         }
 
         switch (appended.Status)
@@ -67,7 +94,7 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
 
                 return new ApplyResult(_version, Duplicate: true, ChangedCells: 0, Rows: 0);
             case AppendStatus.Conflict:
-                throw new InvalidOperationException($"metric table {_key}: concurrent writer, batch {batch.BatchId} not applied; retry");
+                throw new InvalidOperationException($"metric table {_key}: concurrent writer, batch {batchId} not applied; retry");
         }
 
         var changed = new List<int>();
@@ -82,10 +109,11 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
             throw;
         }
 
+        var rows = delta.Gestiones?.Count ?? 0;
         _version = appended.Sequence;
         _deltaBytes += payload.Length;
         PulsoMetrics.Batches.WithLabels(_tenant, "applied").Inc();
-        PulsoMetrics.IngestRows.WithLabels(_tenant).Inc(batch.Rows);
+        PulsoMetrics.IngestRows.WithLabels(_tenant).Inc(rows);
         PulsoMetrics.JournalBytes.WithLabels("delta").Inc(payload.Length);
         if (_deltaBytes >= Math.Max(MinCompactionBytes, _snapshotBytes))
         {
@@ -94,8 +122,8 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
 
         // Durable and applied: tell the tenant's live feed (one-way; a lost notice is caught at the gateways' next renewal).
         await GrainFactory.GetGrain<ITenantFeedGrain>(GrainKeys.Tenant(_tenant))
-            .PublishDay(new DayChange(_tenant, _day, _version, [.. batch.Ejecutivos, .. batch.JornadaEjecutivos]));
-        return new ApplyResult(_version, Duplicate: false, changed.Count, batch.Rows);
+            .PublishDay(new DayChange(_tenant, _day, _version, [.. delta.Gestiones?.Ejecutivos ?? [], .. delta.Jornadas.Select(j => j.Ejecutivo)]));
+        return new ApplyResult(_version, Duplicate: false, changed.Count, rows);
     }
 
     public Task<long> GetVersion() => Task.FromResult(_version);
@@ -158,6 +186,60 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
         PulsoMetrics.JournalBytes.WithLabels("snapshot").Inc(snapshot.Length);
         _snapshotBytes = snapshot.Length;
         _deltaBytes = 0;
+    }
+
+    private void CheckCanAccept(string batchId, DayDelta delta)
+    {
+        if (delta.Gestiones is { } gestiones && _table.CheckCanAccept(gestiones) is { } refusal)
+        {
+            throw new ArgumentException($"batch {batchId}: {refusal}");
+        }
+    }
+
+    private void CheckIdentity(string batchId, DateOnly day)
+    {
+        if (string.IsNullOrWhiteSpace(batchId) || batchId.Length > 200)
+        {
+            throw new ArgumentException("batch id must be 1 to 200 characters");
+        }
+
+        if (day != _day)
+        {
+            throw new ArgumentException($"batch {batchId} is for {day:yyyy-MM-dd}, this table is {_key}");
+        }
+    }
+
+    /// <summary>
+    /// A decoded image from a client: the codec checked its frame, checksum, lengths and indexes; what is left are the
+    /// ranges a <see cref="DayBatch"/> is held to, and that every row falls on this table's day.
+    /// </summary>
+    private void Check(string batchId, DayDelta delta)
+    {
+        if (delta.Gestiones is { } g)
+        {
+            if (Array.Exists(g.Documentos, string.IsNullOrWhiteSpace))
+            {
+                throw new ArgumentException($"batch {batchId}: a documento is empty");
+            }
+
+            var day = _day.DayNumber;
+            for (var i = 0; i < g.Count; i++)
+            {
+                if (g.DayNumber[i] != day || g.Hora[i] > 23 || g.Tramo[i] > 5
+                    || g.SaldoCents[i] is < -Ingestion.GestionRules.MaxAbsCents or > Ingestion.GestionRules.MaxAbsCents)
+                {
+                    throw new ArgumentException($"batch {batchId}: row {i} is out of range or not on {_day:yyyy-MM-dd}");
+                }
+            }
+        }
+
+        foreach (var (ejecutivo, _) in delta.Jornadas)
+        {
+            if (string.IsNullOrWhiteSpace(ejecutivo))
+            {
+                throw new ArgumentException($"batch {batchId}: a jornada has no ejecutivo");
+            }
+        }
     }
 
     /// <summary>A batch from a client is checked whole before anything is stored: lengths, indexes and ranges.</summary>

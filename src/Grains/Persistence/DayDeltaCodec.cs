@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Pulso.Grains.Collections;
 using Pulso.Grains.Ingestion;
 
 namespace Pulso.Grains.Persistence;
@@ -60,6 +61,35 @@ public static class DayDeltaCodec
             writer.WriteInt64(horasCents);
         }
 
+        return PersistedFormat.Finish(writer);
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="day"/> with no jornadas, written from the builder's UTF-8 dictionaries: the same
+    /// bytes as <see cref="Encode(DayDelta)"/> of those rows (every dictionary value is referenced, in order of first use).
+    /// </summary>
+    public static byte[] Encode(GestionDayBuilder day)
+    {
+        ArgumentNullException.ThrowIfNull(day);
+        var rows = day.Count;
+        var writer = PersistedFormat.Begin(Magic, Version, 64 + (rows * 24) + (day.Documentos.Count * 12));
+        writer.WriteInt32(rows);
+        writer.WriteByte(0);
+        writer.WriteInt32(rows == 0 ? 0 : day.DayNumber);
+        WriteDictionary(writer, day.Ejecutivos);
+        WriteDictionary(writer, day.Canales);
+        WriteDictionary(writer, day.Tipificaciones);
+        WriteDictionary(writer, day.Documentos);
+        CheckRange(day.Hora, MaxHora, nameof(day.Hora));
+        CheckRange(day.Tramo, MaxTramo, nameof(day.Tramo));
+        writer.WriteBytes(day.Hora);
+        writer.WriteBytes(day.Tramo);
+        WriteIndexes(writer, day.Ejecutivo, day.Ejecutivos.Count);
+        WriteIndexes(writer, day.Canal, day.Canales.Count);
+        WriteIndexes(writer, day.Tipificacion, day.Tipificaciones.Count);
+        WriteIndexes(writer, day.Documento, day.Documentos.Count);
+        writer.WriteInt64s(day.SaldoCents);
+        writer.WriteInt32(0);
         return PersistedFormat.Finish(writer);
     }
 
@@ -223,6 +253,15 @@ public static class DayDeltaCodec
         }
     }
 
+    private static void WriteDictionary(PersistedWriter writer, Utf8StringPool values)
+    {
+        writer.WriteInt32(values.Count);
+        for (var i = 0; i < values.Count; i++)
+        {
+            writer.WriteUtf8(values.GetBytes(i));
+        }
+    }
+
     private static string[] ReadDictionary(ref PersistedReader reader, string field)
     {
         var values = new string[reader.ReadCount(field, 1)];
@@ -266,6 +305,37 @@ public static class DayDeltaCodec
                 for (var i = 0; i < indexes.Length; i++)
                 {
                     BinaryPrimitives.WriteInt32LittleEndian(target[(i * 4)..], map[indexes[i]]);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Indexes into a dictionary of <paramref name="dictionarySize"/> values, every one of them referenced.</summary>
+    private static void WriteIndexes(PersistedWriter writer, ReadOnlySpan<int> indexes, int dictionarySize)
+    {
+        var width = IndexWidth(dictionarySize);
+        var target = writer.Reserve(indexes.Length * width);
+        switch (width)
+        {
+            case 1:
+                for (var i = 0; i < indexes.Length; i++)
+                {
+                    target[i] = (byte)indexes[i];
+                }
+
+                break;
+            case 2:
+                for (var i = 0; i < indexes.Length; i++)
+                {
+                    BinaryPrimitives.WriteUInt16LittleEndian(target[(i * 2)..], (ushort)indexes[i]);
+                }
+
+                break;
+            default:
+                for (var i = 0; i < indexes.Length; i++)
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(target[(i * 4)..], indexes[i]);
                 }
 
                 break;
@@ -335,7 +405,7 @@ public static class DayDeltaCodec
         }
     }
 
-    private static void CheckRange(byte[] values, int max, string column)
+    private static void CheckRange(ReadOnlySpan<byte> values, int max, string column)
     {
         foreach (var value in values)
         {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 using Pulso.Engine.Tests.Support;
 using Pulso.Grains.Ingestion;
 using Pulso.Grains.Metrics;
@@ -183,5 +184,45 @@ public sealed class DayDeltaCodecTests(ITestOutputHelper output)
         var error = Assert.Throws<ArgumentException>(() => DayDeltaCodec.Encode(new DayDelta(batch)));
 
         Assert.Contains("Canal column holds index", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(1_500)]
+    public void DayBuilderWritesTheBytesOfTheSameRowsEncodedFromABatch(int rows)
+    {
+        // Enough rows for documentos past 256 values: their indexes take two bytes.
+        var day = GeneratedGestiones.Day.DayNumber;
+        var batch = new GestionBatchBuilder();
+        var builder = new GestionDayBuilder(day, capacity: 2);
+        var random = new Random(58);
+        for (var i = 0; i < rows; i++)
+        {
+            var record = new GestionRecord
+            {
+                DayNumber = day,
+                Hora = random.Next(24),
+                Ejecutivo = Encoding.UTF8.GetBytes($"EJ{random.Next(40):00}"),
+                Canal = Encoding.UTF8.GetBytes(random.Next(3) == 0 ? "SMS" : "LLAMADA"),
+                Tipificacion = Encoding.UTF8.GetBytes(random.Next(2) == 0 ? "PROMESA DE PAGO" : "Ñ NO CONTESTA"),
+                Tramo = random.Next(6),
+                SaldoCents = random.NextInt64(-1_000_000, 1_000_000_000),
+                Documento = Encoding.UTF8.GetBytes($"D{random.Next(900):0000}"),
+            };
+            batch.Add(record);
+            builder.Add(record);
+        }
+
+        Assert.Equal(DayDeltaCodec.Encode(new DayDelta(batch.Build())), builder.Encode());
+    }
+
+    [Fact]
+    public void DayBuilderRefusesARowOfAnotherDay()
+    {
+        var builder = new GestionDayBuilder(GeneratedGestiones.Day.DayNumber);
+
+        Assert.Throws<ArgumentException>(() => builder.Add(new GestionRecord { DayNumber = GeneratedGestiones.Day.DayNumber + 1 }));
+        Assert.Equal(0, builder.Count);
     }
 }
