@@ -225,8 +225,7 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
             var day = _day.DayNumber;
             for (var i = 0; i < g.Count; i++)
             {
-                if (g.DayNumber[i] != day || g.Hora[i] > 23 || g.Tramo[i] > 5
-                    || g.SaldoCents[i] is < -Ingestion.GestionRules.MaxAbsCents or > Ingestion.GestionRules.MaxAbsCents)
+                if (g.DayNumber[i] != day || !RowInRange(g.Hora[i], g.Tramo[i], g.SaldoCents[i]))
                 {
                     throw new ArgumentException($"batch {batchId}: row {i} is out of range or not on {_day:yyyy-MM-dd}");
                 }
@@ -242,14 +241,14 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
         }
     }
 
+    /// <summary>The ranges every stored row is held to, whichever way its batch came.</summary>
+    private static bool RowInRange(byte hora, byte tramo, long saldoCents) =>
+        hora <= 23 && tramo <= 5 && saldoCents is >= -Ingestion.GestionRules.MaxAbsCents and <= Ingestion.GestionRules.MaxAbsCents;
+
     /// <summary>A batch from a client is checked whole before anything is stored: lengths, indexes and ranges.</summary>
     private void Check(DayBatch batch)
     {
-        if (batch.Day != _day)
-        {
-            throw new ArgumentException($"batch {batch.BatchId} is for {batch.Day:yyyy-MM-dd}, this table is {_key}");
-        }
-
+        CheckIdentity(batch.BatchId, batch.Day);
         if (batch.Ejecutivos is null || batch.Canales is null || batch.Tipificaciones is null || batch.Documentos is null
             || batch.Hora is null || batch.Ejecutivo is null || batch.Canal is null || batch.Tipificacion is null || batch.Tramo is null
             || batch.SaldoCents is null || batch.Documento is null || batch.JornadaEjecutivos is null || batch.JornadaCents is null
@@ -257,11 +256,6 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
             || batch.Documentos.Any(string.IsNullOrWhiteSpace))
         {
             throw new ArgumentException($"batch {batch.BatchId}: a column or dictionary is missing, or a documento is empty");
-        }
-
-        if (string.IsNullOrWhiteSpace(batch.BatchId) || batch.BatchId.Length > 200)
-        {
-            throw new ArgumentException("batch id must be 1 to 200 characters");
         }
 
         var n = batch.Ejecutivo.Length;
@@ -275,7 +269,7 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
         {
             if ((uint)batch.Ejecutivo[i] >= (uint)batch.Ejecutivos.Length || (uint)batch.Canal[i] >= (uint)batch.Canales.Length
                 || (uint)batch.Tipificacion[i] >= (uint)batch.Tipificaciones.Length || (uint)batch.Documento[i] >= (uint)batch.Documentos.Length
-                || batch.Hora[i] > 23 || batch.Tramo[i] > 5 || batch.SaldoCents[i] is < -Ingestion.GestionRules.MaxAbsCents or > Ingestion.GestionRules.MaxAbsCents)
+                || !RowInRange(batch.Hora[i], batch.Tramo[i], batch.SaldoCents[i]))
             {
                 throw new ArgumentException($"batch {batch.BatchId}: row {i} is out of range");
             }
