@@ -101,6 +101,9 @@ internal sealed class CellMap
         }
     }
 
+    /// <summary>Slots of the sub-tables together (how often they were rebuilt is visible in their growth).</summary>
+    internal int SlotCount => _slots.Sum(s => s.Length);
+
     /// <summary>Makes room for <paramref name="count"/> cells in all (hashing spreads them evenly, with a margin).</summary>
     public void EnsureCapacity(int count)
     {
@@ -109,7 +112,7 @@ internal sealed class CellMap
         {
             if (perPartition > _growAt[p])
             {
-                Grow(p, SizeFor(perPartition));
+                Grow(p, Math.Max(SizeFor(perPartition), _slots[p].Length * 2));
             }
         }
 
@@ -128,7 +131,9 @@ internal sealed class CellMap
             var wanted = _used[p] + added[p];
             if (wanted > _growAt[p])
             {
-                Grow(p, SizeFor(wanted));
+                // At least doubled: each batch asks for its own rows on top of the cells in use, so growing to the
+                // exact need would rehash the partition again on the next batch.
+                Grow(p, Math.Max(SizeFor(wanted), _slots[p].Length * 2));
             }
 
             total += added[p];

@@ -34,6 +34,9 @@ internal sealed class DocumentPool
 
     public int Count => _count;
 
+    /// <summary>Slots of the numeric keys' hash table (how often it was rebuilt is visible in its growth).</summary>
+    internal int SlotCount => _slots.Length;
+
     /// <summary>Makes room for <paramref name="count"/> documents in all.</summary>
     public void EnsureCapacity(int count)
     {
@@ -98,7 +101,9 @@ internal sealed class DocumentPool
             return;
         }
 
-        var size = HashSizing.ExactSize(count);
+        // At least doubled: a table that grew to the exact need would grow again, all of it rehashed, on the
+        // next batch of a day that keeps receiving new documentos (a rehash per push, quadratic over the day).
+        var size = Math.Max(HashSizing.ExactSize(count), _slots.Length * 2);
         var slots = new int[size];
         foreach (var entry in _slots)
         {

@@ -24,6 +24,9 @@ internal sealed class LongIntMap
 
     public int Count => _count;
 
+    /// <summary>Slots of the hash table (how often it was rebuilt is visible in its growth).</summary>
+    internal int SlotCount => _slots.Length;
+
     /// <summary>Returns the value stored under <paramref name="key"/>, or stores and returns <paramref name="valueIfAbsent"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int GetOrAdd(long key, int valueIfAbsent)
@@ -93,7 +96,8 @@ internal sealed class LongIntMap
     {
         if (count > _growAt)
         {
-            Grow(HashSizing.ExactSize(count));
+            // At least doubled, so that a series of small increments rehashes a logarithmic number of times.
+            Grow(Math.Max(HashSizing.ExactSize(count), _slots.Length * 2));
         }
     }
 

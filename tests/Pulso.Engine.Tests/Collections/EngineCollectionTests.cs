@@ -125,4 +125,48 @@ public sealed class EngineCollectionTests
             Assert.Equal(documento, pool.GetString(id));
         }
     }
+
+    /// <summary>
+    /// A day table receives pushes of a hundred rows all day, each making room for its rows first: every hash table
+    /// must grow geometrically then, not to the exact need (which rebuilt the whole table on every push).
+    /// </summary>
+    [Fact]
+    public void HashTablesGrowGeometricallyWhenRoomIsMadeInSmallSteps()
+    {
+        const int Steps = 2_000, PerStep = 100;
+        var pool = new DocumentPool();
+        var map = new LongIntMap();
+        var cells = new CellMap(16);
+        var sizes = (Pool: new HashSet<int>(), Map: new HashSet<int>(), Cells: new HashSet<int>());
+        var added = new int[CellMap.Partitions];
+        var next = 0L;
+        for (var step = 0; step < Steps; step++)
+        {
+            pool.EnsureCapacity(pool.Count + PerStep);
+            map.EnsureCapacity(map.Count + PerStep);
+            Array.Clear(added);
+            for (var i = 0; i < PerStep; i++)
+            {
+                added[CellMap.PartitionOf(next + i)]++;
+            }
+
+            cells.EnsureCapacity(added);
+            for (var i = 0; i < PerStep; i++, next++)
+            {
+                Assert.Equal((int)next, pool.GetOrAdd(Encoding.ASCII.GetBytes(next.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+                Assert.Equal((int)next, map.GetOrAdd(next, (int)next));
+                Assert.Equal((int)next, cells.GetOrAdd(next));
+            }
+
+            sizes.Pool.Add(pool.SlotCount);
+            sizes.Map.Add(map.SlotCount);
+            sizes.Cells.Add(cells.SlotCount);
+        }
+
+        // Doubling from 16 slots to 200,000 entries takes about 14 sizes; growing to the exact need took one a step.
+        var bound = (int)Math.Ceiling(Math.Log2(Steps * PerStep)) + 2;
+        Assert.InRange(sizes.Pool.Count, 1, bound);
+        Assert.InRange(sizes.Map.Count, 1, bound);
+        Assert.InRange(sizes.Cells.Count, 1, bound * CellMap.Partitions); // each sub-table grows on its own
+    }
 }
