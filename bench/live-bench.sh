@@ -86,6 +86,9 @@ rc=0
   --rows-per-second "$rows" --batches-per-second "$batches" --seconds "$seconds" \
   --warmup-seconds "$warmup" --silo-pid "$silo" >"$OUT_DIR/report.json" 2>"$OUT_DIR/load.log" || rc=$?
 silo_after="$(cpu_of "$silo")"
+# The silo's own view of the live path (pulso_live_push_seconds: a change reaching the gateway to its update
+# handed to SignalR), kept beside the report.
+curl -sf "http://127.0.0.1:$http_port/metrics" >"$OUT_DIR/metrics.txt" || true
 silo_hwm="$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$silo/status")"
 load_cpu="$(tail -n 1 "$OUT_DIR/load.time" | awk '{ printf "%.2f", $1 + $2 }')"
 if [[ ! -s "$OUT_DIR/report.json" ]]; then
