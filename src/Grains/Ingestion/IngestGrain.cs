@@ -29,24 +29,26 @@ public sealed class IdempotencyRecord
     public string? PushId { get; set; }
 }
 
-/// <summary>What an ingest grain persists (Orleans binary serializer).</summary>
+/// <summary>
+/// What an ingest grain persists through the grain storage (Orleans binary serializer): the quarantine. The
+/// idempotency keys live in the metric journal store (<see cref="IdempotencyLog"/>), appended to per push.
+/// </summary>
 [GenerateSerializer, Alias("pulso.IngestState")]
 public sealed class IngestState
 {
-    public const int CurrentFormat = 1;
+    /// <summary>2 since the keys moved to their own journals; format 1 kept them in <see cref="Keys"/>.</summary>
+    public const int CurrentFormat = 2;
 
     [Id(0)]
     public int FormatVersion { get; set; } = CurrentFormat;
 
+    /// <summary>Format 1's idempotency keys, read once to move them to the journals; empty from format 2 on.</summary>
     [Id(1)]
     public Dictionary<string, IdempotencyRecord> Keys { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Rejected rows, oldest first, at most <see cref="IngestGrain.QuarantineCapacity"/>.</summary>
     [Id(2)]
     public List<QuarantinedRow> Quarantine { get; set; } = [];
-
-    [Id(3)]
-    public long Pushes { get; set; }
 }
 
 /// <summary>
@@ -55,10 +57,13 @@ public sealed class IngestState
 /// the key unknown, the retry applies the same batch ids again, and the day tables drop what they already have. A
 /// gateway that lost the answer to a call sends the same push (same push id) again: with a key it finds its own
 /// record and answers as the first attempt did (applied, not replayed); without one, this activation remembers the
-/// push ids it applied lately and answers again without applying twice.
+/// push ids it applied lately and answers again without applying twice. A push writes its key's record to the key
+/// journal (<see cref="IdempotencyLog"/>) and, only when it has rejected rows, the quarantine: what it writes does
+/// not grow with the keys or rejects already held.
 /// </summary>
 public sealed class IngestGrain(
     [PersistentState("ingest", "pulso")] IPersistentState<IngestState> state,
+    IMetricJournal journal,
     TimeProvider time) : Grain, IIngestGrain
 {
     /// <summary>Rejected rows kept per tenant; older ones make room for newer ones.</summary>
@@ -73,8 +78,9 @@ public sealed class IngestGrain(
     private readonly HashSet<string> _recentPushes = new(StringComparer.Ordinal);
     private readonly Queue<string> _recentOrder = new();
     private string _tenant = string.Empty;
+    private IdempotencyLog _keys = null!;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _tenant = GrainKeys.TenantOf(this.GetPrimaryKeyString());
         if (state.State.FormatVersion > IngestState.CurrentFormat)
@@ -82,11 +88,22 @@ public sealed class IngestGrain(
             throw new UnsupportedFormatVersionException("ingest state", state.State.FormatVersion, IngestState.CurrentFormat);
         }
 
-        return Task.CompletedTask;
+        // Journal keys "tenant/push/yyyy-MM-dd": under the tenant, never mistaken for a day table's "tenant/yyyy-MM-dd".
+        _keys = new IdempotencyLog(journal, this.GetPrimaryKeyString(), KeyLifetime);
+        var now = time.GetUtcNow();
+        await _keys.LoadAsync(now, cancellationToken);
+        if (state.State.FormatVersion < IngestState.CurrentFormat || state.State.Keys.Count > 0)
+        {
+            await _keys.ImportAsync(state.State.Keys, now, cancellationToken);
+            state.State.Keys = new Dictionary<string, IdempotencyRecord>(StringComparer.Ordinal);
+            state.State.FormatVersion = IngestState.CurrentFormat;
+            await state.WriteStateAsync(cancellationToken);
+        }
     }
 
     public async Task Purge()
     {
+        await _keys.DeleteAllAsync();
         await state.ClearStateAsync();
         state.State = new IngestState();
     }
@@ -95,15 +112,8 @@ public sealed class IngestGrain(
     {
         ArgumentNullException.ThrowIfNull(push);
         var now = time.GetUtcNow();
-        var s = state.State;
-        var pruned = Prune(now);
-        if (push.IdempotencyKey is { } key && s.Keys.TryGetValue(key, out var first))
+        if (push.IdempotencyKey is { } key && _keys.TryGet(key, now, out var first))
         {
-            if (pruned)
-            {
-                await state.WriteStateAsync();
-            }
-
             var same = first.Kind == push.Kind && first.BodyHash.AsSpan().SequenceEqual(push.BodyHash);
             var ownRetry = same && push.PushId is { } pushId && string.Equals(first.PushId, pushId, StringComparison.Ordinal);
             return new IngestOutcome(ownRetry ? IngestStatus.Applied : same ? IngestStatus.Replayed : IngestStatus.KeyConflict, first.Answer);
@@ -120,14 +130,20 @@ public sealed class IngestGrain(
                 .Apply(b with { BatchId = $"{prefix}/{b.Day:yyyy-MM-dd}" }));
         await Task.WhenAll(applies);
 
+        var writes = new List<Task>(2);
         if (push.IdempotencyKey is { } newKey)
         {
-            s.Keys[newKey] = new IdempotencyRecord { Kind = push.Kind, BodyHash = push.BodyHash, Answer = push.Answer, At = now, PushId = push.PushId };
+            var record = new IdempotencyRecord { Kind = push.Kind, BodyHash = push.BodyHash, Answer = push.Answer, At = now, PushId = push.PushId };
+            writes.Add(_keys.RecordAsync(newKey, record, prefix));
         }
 
-        Quarantine(push.Rejects, now);
-        s.Pushes++;
-        await state.WriteStateAsync();
+        if (push.Rejects.Length > 0)
+        {
+            Quarantine(push.Rejects, now);
+            writes.Add(state.WriteStateAsync());
+        }
+
+        await Task.WhenAll(writes);
         if (push.IdempotencyKey is null && push.PushId is { } applied)
         {
             Remember(applied);
@@ -189,17 +205,6 @@ public sealed class IngestGrain(
         {
             _recentPushes.Remove(_recentOrder.Dequeue());
         }
-    }
-
-    private bool Prune(DateTimeOffset now)
-    {
-        var expired = state.State.Keys.Where(k => now - k.Value.At >= KeyLifetime).Select(k => k.Key).ToList();
-        foreach (var key in expired)
-        {
-            state.State.Keys.Remove(key);
-        }
-
-        return expired.Count > 0;
     }
 
     private void Quarantine(QuarantinedRow[] rows, DateTimeOffset now)

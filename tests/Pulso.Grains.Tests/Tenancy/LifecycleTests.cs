@@ -1,3 +1,4 @@
+using Pulso.Grains.Abstractions.Ingestion;
 using Pulso.Grains.Abstractions.Metrics;
 using Pulso.Grains.Abstractions.Tenancy;
 using Pulso.Grains.Tests.Support;
@@ -20,6 +21,11 @@ public sealed class LifecycleTests(GrainClusterFixture fixture)
             await ApplyAsync(tenant, Gestiones.Generate(seed: 7, count: 500, s_days), "g-lifecycle");
         }
 
+        // A keyed push leaves its idempotency key in the tenant's key journal, which the deletion must remove too.
+        var pushed = Gestiones.Generate(seed: 8, count: 20, [s_days[0]]);
+        await fixture.Client.GetGrain<IIngestGrain>(GrainKeys.Ingest(doomed)).Push(new IngestPush(
+            "gestiones", "push before the deletion", new byte[32], [.. Gestiones.DayBatches("assigned", pushed)], new IngestAnswer(20, new Dictionary<string, long>()), []));
+        Assert.NotEmpty(await fixture.Journal.ListKeysAsync($"{doomed}/push/"));
         var key = await fixture.Client.GetGrain<IApiKeyGrain>(doomed).Create("pusher", "admin");
         await fixture.Client.GetGrain<IAuditGrain>(doomed).Append(new AuditEntry(DateTimeOffset.UtcNow, "admin@x", "admin", "PUT homologation", $"/api/v1/tenants/{doomed}/homologation", 200));
         var totals = Queries.Of(s_days[0], s_days[^1], [], [.. Pulso.Grains.Metrics.MetricCatalog.BuiltinNames]);
