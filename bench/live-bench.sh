@@ -113,6 +113,7 @@ console.log(`| messages received, whole run | ${r.messages} |`);
 console.log(`| measured part: s, batches answered, messages | ${ms(r.measuredSeconds)}, ${r.measuredBatches}, ${r.measuredMessages} |`);
 console.log(`| silo CPU in the measured part (s; share of its core) | ${r.siloCpuSeconds.toFixed(2)}; ${(100 * r.siloCpuSeconds / r.measuredSeconds).toFixed(0)} % |`);
 console.log(`| latency p50 / p99 / max (ms) | ${ms(r.p50Ms)} / ${ms(r.p99Ms)} / ${ms(r.maxMs)} over ${r.latencySamples} samples |`);
+console.log(`| load process lag: a 10 ms timer's overshoot p50 / p99 (ms) | ${ms(r.loadLagP50Ms)} / ${ms(r.loadLagP99Ms)} |`);
 console.log(`| version gaps / out of order | ${r.versionGaps} / ${r.versionsOutOfOrder} |`);
 console.log(`| subscribers behind at the end | ${r.subscribersBehindAtEnd} |`);
 console.log(`| silo CPU during the whole run (s), peak RSS (MiB) | ${(Number(after) - Number(before)).toFixed(2)}, ${hwm} |`);

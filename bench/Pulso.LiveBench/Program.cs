@@ -61,7 +61,7 @@ for (var s = 0; s < options.Subscribers; s++)
         .Build();
     long lastVersion = 0;
     long probeSeen = 0;
-    void Receive(string kind, JsonElement payload)
+    void Receive(string kind, ProbeMessage payload)
     {
         var now = clock.Elapsed.TotalMilliseconds;
         Interlocked.Increment(ref messages);
@@ -70,7 +70,7 @@ for (var s = 0; s < options.Subscribers; s++)
             Interlocked.Increment(ref measuredMessages);
         }
 
-        var version = payload.GetProperty("version").GetInt64();
+        var version = payload.Version;
         if (version < lastVersion + 1)
         {
             Interlocked.Increment(ref outOfOrder);
@@ -81,14 +81,8 @@ for (var s = 0; s < options.Subscribers; s++)
         }
 
         lastVersion = version;
-        foreach (var row in payload.GetProperty("rows").EnumerateArray())
+        if (payload.ProbeCount is { } count)
         {
-            if (row.GetProperty("ejecutivo").GetString() != "PROBE")
-            {
-                continue;
-            }
-
-            var count = row.GetProperty("total_gestiones").GetInt64();
             if (kind == "update")
             {
                 for (var n = probeSeen + 1; n <= count; n++)
@@ -106,12 +100,37 @@ for (var s = 0; s < options.Subscribers; s++)
         seen[tenant][subscriber] = probeSeen;
     }
 
-    connection.On<string, JsonElement>("snapshot", (_, p) => Receive("snapshot", p));
-    connection.On<string, JsonElement>("update", (_, p) => Receive("update", p));
+    connection.On<string, ProbeMessage>("snapshot", (_, p) => Receive("snapshot", p));
+    connection.On<string, ProbeMessage>("update", (_, p) => Receive("update", p));
     await connection.StartAsync();
     await connection.InvokeAsync<string>("Subscribe", byEjecutivo);
     connections.Add(connection);
 }
+
+// How late this process runs its own work: a 10 ms tick's overshoot, sampled in the measured part. A busy load
+// process receives updates late, which would be counted against the silo; the report shows it beside the latency.
+var lags = new ConcurrentBag<double>();
+using var lagStop = new CancellationTokenSource();
+var lagProbe = Task.Run(async () =>
+{
+    while (!lagStop.IsCancellationRequested)
+    {
+        var before = clock.Elapsed.TotalMilliseconds;
+        try
+        {
+            await Task.Delay(10, lagStop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            break;
+        }
+
+        if (before >= Volatile.Read(ref measureFrom))
+        {
+            lags.Add(clock.Elapsed.TotalMilliseconds - before - 10);
+        }
+    }
+});
 
 Console.Error.WriteLine($"live-bench: {connections.Count} subscribed in {clock.Elapsed.TotalSeconds:F1} s; pushing {options.RowsPerSecond} rows/s for {options.WarmupSeconds} s of warm-up and {options.Seconds} s measured");
 var pushStart = clock.Elapsed;
@@ -126,6 +145,9 @@ Volatile.Write(ref measureFrom, clock.Elapsed.TotalMilliseconds);
 var siloCpuFrom = SiloCpuSeconds(options.SiloPid);
 var pushed = await Task.WhenAll(pushers);
 var siloCpu = SiloCpuSeconds(options.SiloPid) - siloCpuFrom;
+await lagStop.CancelAsync();
+await lagProbe;
+var lagSorted = lags.Order().ToArray();
 var measuredSeconds = (clock.Elapsed.TotalMilliseconds - measureFrom) / 1000;
 
 // Every subscriber must end showing the last probe count of its tenant (nothing lost).
@@ -163,6 +185,8 @@ var report = new
     p50Ms = Pct(0.50),
     p99Ms = Pct(0.99),
     maxMs = sorted.Length == 0 ? double.NaN : sorted[^1],
+    loadLagP50Ms = lagSorted.Length == 0 ? double.NaN : lagSorted[lagSorted.Length / 2],
+    loadLagP99Ms = lagSorted.Length == 0 ? double.NaN : lagSorted[Math.Min(lagSorted.Length - 1, (int)Math.Ceiling(0.99 * lagSorted.Length) - 1)],
     versionGaps = gaps,
     versionsOutOfOrder = outOfOrder,
     subscribersBehindAtEnd = behind,
@@ -287,5 +311,82 @@ internal sealed record Options(string Gateway, string Key, int Subscribers, int 
             int.Parse(Get("warmup-seconds", "0"), CultureInfo.InvariantCulture),
             int.Parse(Get("silo-pid", "0"), CultureInfo.InvariantCulture),
             Get("run", DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture)));
+    }
+}
+
+/// <summary>
+/// What a subscriber checks in a snapshot or update: its version and the PROBE row's <c>total_gestiones</c> (null when
+/// the message has no PROBE row). Read token by token, skipping everything else: 1,000 subscribers on one core
+/// parsed every message into a document before, and the load process fell behind (its own lag counted as latency).
+/// </summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ProbeMessageConverter))]
+internal sealed record ProbeMessage(long Version, long? ProbeCount);
+
+internal sealed class ProbeMessageConverter : System.Text.Json.Serialization.JsonConverter<ProbeMessage>
+{
+    public override ProbeMessage Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        Expect(ref reader, JsonTokenType.StartObject);
+        long? version = null;
+        long? probe = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("version"u8))
+            {
+                reader.Read();
+                version = reader.GetInt64();
+            }
+            else if (reader.ValueTextEquals("rows"u8))
+            {
+                reader.Read();
+                Expect(ref reader, JsonTokenType.StartArray);
+                while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    var isProbe = false;
+                    long? count = null;
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if (reader.ValueTextEquals("ejecutivo"u8))
+                        {
+                            reader.Read();
+                            isProbe = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("PROBE"u8);
+                        }
+                        else if (reader.ValueTextEquals("total_gestiones"u8))
+                        {
+                            reader.Read();
+                            count = reader.GetInt64();
+                        }
+                        else
+                        {
+                            reader.Read();
+                            reader.Skip();
+                        }
+                    }
+
+                    if (isProbe)
+                    {
+                        probe = count ?? throw new JsonException("the PROBE row has no total_gestiones");
+                    }
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new ProbeMessage(version ?? throw new JsonException("a live message without a version"), probe);
+    }
+
+    public override void Write(Utf8JsonWriter writer, ProbeMessage value, JsonSerializerOptions options) =>
+        throw new NotSupportedException("the load process only reads live messages");
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
+    {
+        if (reader.TokenType != type)
+        {
+            throw new JsonException($"expected {type}, found {reader.TokenType}");
+        }
     }
 }
