@@ -89,6 +89,14 @@ public static class AuthExtensions
                     bearer.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, _, _) => keys.ValidationKeys(o, time.GetUtcNow());
                 }
 
+                // Validated tokens are remembered briefly (CachingTokenHandler), never past a previous key's AcceptUntil.
+                var handlers = bearer.TokenHandlers.ToList();
+                bearer.TokenHandlers.Clear();
+                foreach (var handler in handlers)
+                {
+                    bearer.TokenHandlers.Add(new CachingTokenHandler(handler, time, now => o.Authority is not null ? null : NextKeyChange(o, now)));
+                }
+
                 // SignalR sends the token in the query string; it is read here and never logged.
                 bearer.Events = new JwtBearerEvents
                 {
@@ -106,6 +114,21 @@ public static class AuthExtensions
             });
         builder.Services.AddAuthorization();
         return builder;
+    }
+
+    /// <summary>The next instant after <paramref name="now"/> at which a previous key stops being accepted; null when none will.</summary>
+    private static DateTimeOffset? NextKeyChange(JwtOptions options, DateTimeOffset now)
+    {
+        DateTimeOffset? next = null;
+        foreach (var previous in options.PreviousKeys)
+        {
+            if (previous.AcceptUntil > now && (next is null || previous.AcceptUntil < next))
+            {
+                next = previous.AcceptUntil;
+            }
+        }
+
+        return next;
     }
 
     /// <summary>Issues a token with the given tenant and role, signed with the key in use.</summary>
