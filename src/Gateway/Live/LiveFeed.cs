@@ -28,6 +28,14 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
         "pulso_live_push_seconds", "From a change reaching this gateway to its update being handed to SignalR.",
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 10) });
 
+    private static readonly Histogram s_stageSeconds = Metrics.CreateHistogram(
+        "pulso_live_stage_seconds", "One window's work on this gateway by stage: late (a view's recompute after it was due, each view), query (recomputing the due views), send (handing their messages to SignalR).",
+        new HistogramConfiguration { LabelNames = ["stage"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 12) });
+
+    private static readonly Histogram s_noticeSeconds = Metrics.CreateHistogram(
+        "pulso_live_notice_seconds", "From a day table applying a batch to its notice reaching this gateway (wall clocks of two processes).",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 12) });
+
     private readonly IClusterClient _cluster;
     private readonly IHubContext<MetricsHub> _hub;
     private readonly LiveOptions _options;
@@ -150,6 +158,11 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
     public Task OnDayChanged(DayChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
+        if (change.AppliedAt is { } applied)
+        {
+            s_noticeSeconds.Observe(Math.Max(0, (DateTimeOffset.UtcNow - applied).TotalSeconds));
+        }
+
         lock (_gate)
         {
             if (_tenants.TryGetValue(change.Tenant, out var views))
@@ -254,6 +267,8 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
                 .Select(v => (v, v.Reset, v.DirtySince))];
             foreach (var (view, _, _) in due)
             {
+                var dueAt = view.LastSent == 0 ? view.DirtySince : Math.Max(view.DirtySince, view.LastSent + window);
+                s_stageSeconds.WithLabels("late").Observe(Math.Max(0, (double)(now - dueAt) / Stopwatch.Frequency));
                 view.Dirty = false;
                 view.Reset = false;
                 view.LastSent = now;
@@ -265,7 +280,9 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
             return;
         }
 
+        var started = Stopwatch.GetTimestamp();
         var results = await Task.WhenAll(due.Select(d => QueryAsync(d.View)));
+        s_stageSeconds.WithLabels("query").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         var messages = new List<(Subscription Subscription, string Method, object Payload)>();
         lock (_gate)
         {
@@ -299,10 +316,13 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
             }
         }
 
+        var sending = Stopwatch.GetTimestamp();
         foreach (var (subscription, method, payload) in messages)
         {
             await SendAsync(subscription, method, payload, cancellationToken);
         }
+
+        s_stageSeconds.WithLabels("send").Observe(Stopwatch.GetElapsedTime(sending).TotalSeconds);
 
         foreach (var (_, _, since) in due)
         {

@@ -42,14 +42,16 @@ public interface IMetricFeedObserver : IGrainObserver
 
 /// <summary>
 /// A batch applied to <see cref="Day"/> of <see cref="Tenant"/>, leaving the table at <see cref="Version"/>; the
-/// ejecutivos whose cells it touched (gestiones or jornadas), so that a filtered view can tell it is not concerned.
+/// ejecutivos whose cells it touched (gestiones or jornadas), so that a filtered view can tell it is not concerned;
+/// and when the table applied it (its silo's wall clock, for the notice's delay in the gateways' metrics).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("pulso.DayChange")]
 public sealed record DayChange(
     [property: Id(0)] string Tenant,
     [property: Id(1)] DateOnly Day,
     [property: Id(2)] long Version,
-    [property: Id(3)] string[] Ejecutivos);
+    [property: Id(3)] string[] Ejecutivos,
+    [property: Id(4)] DateTimeOffset? AppliedAt = null);
 
 /// <summary>What a feed has published: the tenant-wide change count and the latest version of each day it has seen.</summary>
 [GenerateSerializer, Immutable, Alias("pulso.FeedState")]

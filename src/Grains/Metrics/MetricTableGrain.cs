@@ -122,7 +122,7 @@ public sealed partial class MetricTableGrain(IMetricJournal journal, ILogger<Met
 
         // Durable and applied: tell the tenant's live feed (one-way; a lost notice is caught at the gateways' next renewal).
         await GrainFactory.GetGrain<ITenantFeedGrain>(GrainKeys.Tenant(_tenant))
-            .PublishDay(new DayChange(_tenant, _day, _version, [.. delta.Gestiones?.Ejecutivos ?? [], .. delta.Jornadas.Select(j => j.Ejecutivo)]));
+            .PublishDay(new DayChange(_tenant, _day, _version, [.. delta.Gestiones?.Ejecutivos ?? [], .. delta.Jornadas.Select(j => j.Ejecutivo)], DateTimeOffset.UtcNow));
         return new ApplyResult(_version, Duplicate: false, changed.Count, rows);
     }
 
