@@ -29,7 +29,7 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 10) });
 
     private static readonly Histogram s_stageSeconds = Metrics.CreateHistogram(
-        "pulso_live_stage_seconds", "One window's work on this gateway by stage: late (a view's recompute after it was due, each view), query (recomputing the due views), send (handing their messages to SignalR).",
+        "pulso_live_stage_seconds", "A view's work in a window, by stage: late (its recompute after it was due), query (its recompute), send (handing its messages to SignalR).",
         new HistogramConfiguration { LabelNames = ["stage"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 12) });
 
     private static readonly Histogram s_noticeSeconds = Metrics.CreateHistogram(
@@ -271,7 +271,12 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
                 s_stageSeconds.WithLabels("late").Observe(Math.Max(0, (double)(now - dueAt) / Stopwatch.Frequency));
                 view.Dirty = false;
                 view.Reset = false;
-                view.LastSent = now;
+
+                // The next send is a window away, plus up to an eighth of a window at random. Views recomputed in the
+                // same round would otherwise keep one schedule for good, and under steady changes every view of the
+                // gateway would end up due at the same instant: one long round (every query, then every message)
+                // instead of short ones spread over the window.
+                view.LastSent = now + Random.Shared.NextInt64(window / 8 + 1);
             }
         }
 
@@ -280,39 +285,41 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
             return;
         }
 
+        // Each view is sent as soon as its own recompute is back; a view's messages go out in order, and rounds do
+        // not overlap, so each subscription's versions stay in order.
+        await Task.WhenAll(due.Select(d => RecomputeViewAsync(d.View, d.Reset, d.Since, cancellationToken)));
+    }
+
+    private async Task RecomputeViewAsync(View view, bool reset, long since, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
-        var results = await Task.WhenAll(due.Select(d => QueryAsync(d.View)));
+        var rows = await QueryAsync(view);
         s_stageSeconds.WithLabels("query").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         var messages = new List<(Subscription Subscription, string Method, object Payload)>();
         lock (_gate)
         {
-            for (var i = 0; i < due.Count; i++)
+            if (rows is null || view.Subscriptions.Count == 0)
             {
-                var (view, reset, _) = due[i];
-                if (results[i] is not { } rows || view.Subscriptions.Count == 0)
-                {
-                    continue;
-                }
+                return;
+            }
 
-                var previous = view.Rows;
-                view.Rows = rows;
-                if (reset)
-                {
-                    var all = LiveRows.Json(rows.Values.Select(r => r.Values));
-                    messages.AddRange(view.Subscriptions.Select(s => (s, "snapshot", (object)new SnapshotMessage(++s.Version, all))));
-                    continue;
-                }
-
+            var previous = view.Rows;
+            view.Rows = rows;
+            if (reset)
+            {
+                var all = LiveRows.Json(rows.Values.Select(r => r.Values));
+                messages.AddRange(view.Subscriptions.Select(s => (s, "snapshot", (object)new SnapshotMessage(++s.Version, all))));
+            }
+            else
+            {
                 var changed = rows.Values.Where(r => !previous.TryGetValue(r.Key, out var before) || before.Fingerprint != r.Fingerprint).Select(r => r.Values).ToList();
                 var removed = previous.Values.Where(r => !rows.ContainsKey(r.Key)).Select(r => r.Dimensions).ToList();
-                if (changed.Count == 0 && removed.Count == 0)
+                if (changed.Count > 0 || removed.Count > 0)
                 {
-                    continue;
+                    var changedJson = LiveRows.Json(changed);
+                    var removedJson = LiveRows.Json(removed);
+                    messages.AddRange(view.Subscriptions.Where(s => s.SnapshotSent).Select(s => (s, "update", (object)new UpdateMessage(++s.Version, changedJson, removedJson))));
                 }
-
-                var changedJson = LiveRows.Json(changed);
-                var removedJson = LiveRows.Json(removed);
-                messages.AddRange(view.Subscriptions.Where(s => s.SnapshotSent).Select(s => (s, "update", (object)new UpdateMessage(++s.Version, changedJson, removedJson))));
             }
         }
 
@@ -323,13 +330,9 @@ public sealed partial class LiveFeed : BackgroundService, IMetricFeedObserver
         }
 
         s_stageSeconds.WithLabels("send").Observe(Stopwatch.GetElapsedTime(sending).TotalSeconds);
-
-        foreach (var (_, _, since) in due)
+        if (since != 0)
         {
-            if (since != 0)
-            {
-                s_pushSeconds.Observe(Stopwatch.GetElapsedTime(since).TotalSeconds);
-            }
+            s_pushSeconds.Observe(Stopwatch.GetElapsedTime(since).TotalSeconds);
         }
     }
 
