@@ -90,67 +90,14 @@ internal static class ImportCommand
                 }
             }
 
-            var rejects = new RejectLog(0);
-            var invalidTenants = new SortedDictionary<string, long>(StringComparer.Ordinal);
-            var rows = 0L;
-            var accepted = 0L;
-            var batchIndex = 0;
-
-            // The rows of the current file batch, per tenant and day, encoded as the day tables' journals store them.
-            var days = new Dictionary<(string Cliente, int Day), GestionDayBuilder>();
-            var total = new FileInfo(gestionesPath).Length;
-            var lastReport = 0L;
-            using (var reader = new CsvReader(File.OpenRead(gestionesPath), "gestiones.csv"))
-            {
-                var schema = CsvSchema.ReadHeader(reader, GestionCsv.RequiredColumns);
-                var columns = GestionCsv.Columns.Of(schema);
-                var clienteColumn = schema["cliente"];
-                var fechas = default(FechaCache);
-                var clientes = new ClienteCache();
-                var rowsInBatch = 0;
-                while (reader.Read())
-                {
-                    schema.CheckFieldCount(reader);
-                    var cliente = clientes.Get(reader.Field(clienteColumn));
-                    if (onlyTenant is null || cliente == onlyTenant)
-                    {
-                        rows++;
-                        if (!GrainKeys.IsTenantId(cliente))
-                        {
-                            invalidTenants[cliente] = invalidTenants.GetValueOrDefault(cliente) + 1;
-                        }
-                        else if (GestionCsv.TryAccept(reader, columns, ref fechas, out var record, out var reason))
-                        {
-                            if (!days.TryGetValue((cliente, record.DayNumber), out var day))
-                            {
-                                days[(cliente, record.DayNumber)] = day = new GestionDayBuilder(record.DayNumber);
-                            }
-
-                            day.Add(record);
-                            accepted++;
-                        }
-                        else
-                        {
-                            rejects.Count(reason);
-                        }
-                    }
-
-                    if (++rowsInBatch == RowsPerBatch)
-                    {
-                        await SendAsync($"g-{fileHash}-{batchIndex++}", days, importer, ct);
-                        days = [];
-                        rowsInBatch = 0;
-                    }
-
-                    if ((rows & 0x3FFF) == 0 && clock.ElapsedMilliseconds - lastReport > 500)
-                    {
-                        lastReport = clock.ElapsedMilliseconds;
-                        stderr.WriteLine($"pulso import: {reader.Position * 100 / Math.Max(1, total)}% ({rows:N0} rows read, {rows / Math.Max(0.001, clock.Elapsed.TotalSeconds):N0} rows/s)");
-                    }
-                }
-
-                await SendAsync($"g-{fileHash}-{batchIndex}", days, importer, ct);
-            }
+            // The reading runs on a thread of its own: pinned to one core, the process has a thread pool of one
+            // thread, and a reading loop holding it would starve the sender until the file is read (the silo then
+            // idles while the file is read and the importer idles while the silo catches up).
+            var (rows, accepted, rejects, invalidTenants) = await Task.Factory.StartNew(
+                () => ReadGestiones(gestionesPath, fileHash, onlyTenant, importer, clock, stderr, ct),
+                ct,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
 
             await importer.CompleteAsync();
 
@@ -180,14 +127,85 @@ internal static class ImportCommand
         return File.Exists(path) ? path : throw new FileNotFoundException($"{name}: not found in '{dir}'");
     }
 
+    /// <summary>
+    /// Reads the gestiones file, checks every row and hands each file batch's tenant-days to the sender. Synchronous
+    /// on purpose: it runs on a dedicated thread, which may block while the sender's queue is full.
+    /// </summary>
+    private static ReadSummary ReadGestiones(string path, string fileHash, string? onlyTenant, Importer importer, Stopwatch clock, TextWriter stderr, CancellationToken ct)
+    {
+        var rejects = new RejectLog(0);
+        var invalidTenants = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var rows = 0L;
+        var accepted = 0L;
+        var batchIndex = 0;
+
+        // The rows of the current file batch, per tenant and day, encoded as the day tables' journals store them.
+        var days = new Dictionary<(string Cliente, int Day), GestionDayBuilder>();
+        var total = new FileInfo(path).Length;
+        var lastReport = 0L;
+        using var reader = new CsvReader(File.OpenRead(path), "gestiones.csv");
+        var schema = CsvSchema.ReadHeader(reader, GestionCsv.RequiredColumns);
+        var columns = GestionCsv.Columns.Of(schema);
+        var clienteColumn = schema["cliente"];
+        var fechas = default(FechaCache);
+        var clientes = new ClienteCache();
+        var rowsInBatch = 0;
+        while (reader.Read())
+        {
+            schema.CheckFieldCount(reader);
+            var cliente = clientes.Get(reader.Field(clienteColumn));
+            if (onlyTenant is null || cliente == onlyTenant)
+            {
+                rows++;
+                if (!GrainKeys.IsTenantId(cliente))
+                {
+                    invalidTenants[cliente] = invalidTenants.GetValueOrDefault(cliente) + 1;
+                }
+                else if (GestionCsv.TryAccept(reader, columns, ref fechas, out var record, out var reason))
+                {
+                    if (!days.TryGetValue((cliente, record.DayNumber), out var day))
+                    {
+                        days[(cliente, record.DayNumber)] = day = new GestionDayBuilder(record.DayNumber);
+                    }
+
+                    day.Add(record);
+                    accepted++;
+                }
+                else
+                {
+                    rejects.Count(reason);
+                }
+            }
+
+            if (++rowsInBatch == RowsPerBatch)
+            {
+                Send($"g-{fileHash}-{batchIndex++}", days, importer, ct);
+                days = [];
+                rowsInBatch = 0;
+            }
+
+            if ((rows & 0x3FFF) == 0 && clock.ElapsedMilliseconds - lastReport > 500)
+            {
+                lastReport = clock.ElapsedMilliseconds;
+                stderr.WriteLine($"pulso import: {reader.Position * 100 / Math.Max(1, total)}% ({rows:N0} rows read, {rows / Math.Max(0.001, clock.Elapsed.TotalSeconds):N0} rows/s)");
+            }
+        }
+
+        Send($"g-{fileHash}-{batchIndex}", days, importer, ct);
+        return new ReadSummary(rows, accepted, rejects, invalidTenants);
+    }
+
     /// <summary>Hands one file batch's day deltas to the sender; every day of the batch carries the batch's identity.</summary>
-    private static async Task SendAsync(string batchId, Dictionary<(string Cliente, int Day), GestionDayBuilder> days, Importer importer, CancellationToken ct)
+    private static void Send(string batchId, Dictionary<(string Cliente, int Day), GestionDayBuilder> days, Importer importer, CancellationToken ct)
     {
         foreach (var ((cliente, day), rows) in days)
         {
-            await importer.EnqueueAsync(cliente, new EncodedDayBatch(batchId, DateOnly.FromDayNumber(day), rows.Encode()), ct);
+            importer.Enqueue(cliente, new EncodedDayBatch(batchId, DateOnly.FromDayNumber(day), rows.Encode()), ct);
         }
     }
+
+    /// <summary>What reading the gestiones file found: rows read (of the tenant asked for), accepted, rejected by reason, and rows of invalid tenant ids.</summary>
+    private sealed record ReadSummary(long Rows, long Accepted, RejectLog Rejects, SortedDictionary<string, long> InvalidTenants);
 
     private static async Task<string> HashAsync(string path, CancellationToken ct)
     {
@@ -266,6 +284,18 @@ internal static class ImportCommand
                 // The sender stopped on a failure: report that failure, not the closed queue.
                 await CompleteAsync();
                 throw;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="EnqueueAsync"/> for the reading thread, which is not a thread pool thread and may therefore wait
+        /// while the queue is full.
+        /// </summary>
+        public void Enqueue(string cliente, EncodedDayBatch batch, CancellationToken ct)
+        {
+            if (!_queue.Writer.TryWrite((cliente, batch)))
+            {
+                EnqueueAsync(cliente, batch, ct).GetAwaiter().GetResult();
             }
         }
 
