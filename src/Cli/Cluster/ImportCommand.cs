@@ -134,13 +134,10 @@ internal static class ImportCommand
     private static ReadSummary ReadGestiones(string path, string fileHash, string? onlyTenant, Importer importer, Stopwatch clock, TextWriter stderr, CancellationToken ct)
     {
         var rejects = new RejectLog(0);
-        var invalidTenants = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var rows = 0L;
         var accepted = 0L;
         var batchIndex = 0;
-
-        // The rows of the current file batch, per tenant and day, encoded as the day tables' journals store them.
-        var days = new Dictionary<(string Cliente, int Day), GestionDayBuilder>();
+        var batch = new FileBatch(onlyTenant);
         var total = new FileInfo(path).Length;
         var lastReport = 0L;
         using var reader = new CsvReader(File.OpenRead(path), "gestiones.csv");
@@ -148,27 +145,21 @@ internal static class ImportCommand
         var columns = GestionCsv.Columns.Of(schema);
         var clienteColumn = schema["cliente"];
         var fechas = default(FechaCache);
-        var clientes = new ClienteCache();
         var rowsInBatch = 0;
         while (reader.Read())
         {
             schema.CheckFieldCount(reader);
-            var cliente = clientes.Get(reader.Field(clienteColumn));
-            if (onlyTenant is null || cliente == onlyTenant)
+            var tenant = batch.Tenant(reader.Field(clienteColumn));
+            if (tenant.Selected)
             {
                 rows++;
-                if (!GrainKeys.IsTenantId(cliente))
+                if (!tenant.IsValid)
                 {
-                    invalidTenants[cliente] = invalidTenants.GetValueOrDefault(cliente) + 1;
+                    tenant.Skipped++;
                 }
                 else if (GestionCsv.TryAccept(reader, columns, ref fechas, out var record, out var reason))
                 {
-                    if (!days.TryGetValue((cliente, record.DayNumber), out var day))
-                    {
-                        days[(cliente, record.DayNumber)] = day = new GestionDayBuilder(record.DayNumber);
-                    }
-
-                    day.Add(record);
+                    batch.Day(tenant, record.DayNumber).Add(record);
                     accepted++;
                 }
                 else
@@ -179,8 +170,7 @@ internal static class ImportCommand
 
             if (++rowsInBatch == RowsPerBatch)
             {
-                Send($"g-{fileHash}-{batchIndex++}", days, importer, ct);
-                days = [];
+                batch.Send($"g-{fileHash}-{batchIndex++}", importer, ct);
                 rowsInBatch = 0;
             }
 
@@ -191,17 +181,8 @@ internal static class ImportCommand
             }
         }
 
-        Send($"g-{fileHash}-{batchIndex}", days, importer, ct);
-        return new ReadSummary(rows, accepted, rejects, invalidTenants);
-    }
-
-    /// <summary>Hands one file batch's day deltas to the sender; every day of the batch carries the batch's identity.</summary>
-    private static void Send(string batchId, Dictionary<(string Cliente, int Day), GestionDayBuilder> days, Importer importer, CancellationToken ct)
-    {
-        foreach (var ((cliente, day), rows) in days)
-        {
-            importer.Enqueue(cliente, new EncodedDayBatch(batchId, DateOnly.FromDayNumber(day), rows.Encode()), ct);
-        }
+        batch.Send($"g-{fileHash}-{batchIndex}", importer, ct);
+        return new ReadSummary(rows, accepted, rejects, batch.InvalidTenants());
     }
 
     /// <summary>What reading the gestiones file found: rows read (of the tenant asked for), accepted, rejected by reason, and rows of invalid tenant ids.</summary>
@@ -214,29 +195,114 @@ internal static class ImportCommand
         return Convert.ToHexStringLower(hash)[..16];
     }
 
-    /// <summary>The cliente of each row as a string, made once per run of rows of the same cliente (rows of a tenant come in runs).</summary>
-    private sealed class ClienteCache
+    /// <summary>A cliente of the file: its name, checked once, and its rows of the current file batch per day.</summary>
+    private sealed class TenantRows(byte[] utf8, string name, bool selected)
     {
-        private readonly Dictionary<string, string> _known = new(StringComparer.Ordinal);
-        private byte[] _lastBytes = [];
-        private string _last = string.Empty;
+        public byte[] Utf8 { get; } = utf8;
 
-        public string Get(ReadOnlySpan<byte> cliente)
+        public string Name { get; } = name;
+
+        /// <summary>Rows of this cliente are imported (no <c>--tenant</c>, or this one).</summary>
+        public bool Selected { get; } = selected;
+
+        public bool IsValid { get; } = GrainKeys.IsTenantId(name);
+
+        /// <summary>Rows skipped because the name is not a valid tenant id.</summary>
+        public long Skipped { get; set; }
+
+        public Dictionary<int, GestionDayBuilder> Days { get; } = [];
+
+        /// <summary>The builder of this cliente's last row: rows come in time order, so most rows go to the same day.</summary>
+        public GestionDayBuilder? Last { get; set; }
+
+        /// <summary>Rows of this cliente's largest day in the last file batch sent: the size of a new builder.</summary>
+        public int DayRows { get; set; }
+    }
+
+    /// <summary>
+    /// The rows of the file batch being read, per cliente and day, encoded as the day tables' journals store them.
+    /// Per row it finds the cliente by its bytes (rows of a few tenants interleave, so the recent ones are compared
+    /// first and no string is made) and the day through the cliente's last row; the day builders are reused from one
+    /// file batch to the next, so once they have grown to a day's size reading allocates nothing per row.
+    /// </summary>
+    private sealed class FileBatch(string? onlyTenant)
+    {
+        private const int Recent = 8;
+        private readonly Dictionary<string, TenantRows> _byName = new(StringComparer.Ordinal);
+        private readonly List<TenantRows> _tenants = [];
+        private readonly TenantRows?[] _recent = new TenantRows?[Recent];
+        private readonly Stack<GestionDayBuilder> _free = new();
+        private int _nextRecent;
+
+        public TenantRows Tenant(ReadOnlySpan<byte> cliente)
         {
-            if (!cliente.SequenceEqual(_lastBytes))
+            foreach (var recent in _recent)
             {
-                var text = Encoding.UTF8.GetString(cliente);
-                if (!_known.TryGetValue(text, out var known))
+                if (recent is not null && cliente.SequenceEqual(recent.Utf8))
                 {
-                    _known[text] = known = text;
+                    return recent;
                 }
-
-                _last = known;
-                _lastBytes = cliente.ToArray();
             }
 
-            return _last;
+            // Different bytes may decode to the same name (invalid UTF-8): the name decides, as it did per row.
+            var name = Encoding.UTF8.GetString(cliente);
+            if (!_byName.TryGetValue(name, out var tenant))
+            {
+                _byName[name] = tenant = new TenantRows(cliente.ToArray(), name, onlyTenant is null || name == onlyTenant);
+                _tenants.Add(tenant);
+            }
+
+            _recent[_nextRecent] = tenant;
+            _nextRecent = (_nextRecent + 1) % Recent;
+            return tenant;
         }
+
+        public GestionDayBuilder Day(TenantRows tenant, int dayNumber)
+        {
+            if (tenant.Last is { } last && last.DayNumber == dayNumber)
+            {
+                return last;
+            }
+
+            if (!tenant.Days.TryGetValue(dayNumber, out var day))
+            {
+                if (_free.TryPop(out day))
+                {
+                    day.Reset(dayNumber);
+                }
+                else
+                {
+                    // Sized like the cliente's previous days, so that it rarely has to grow.
+                    day = new GestionDayBuilder(dayNumber, Math.Max(1024, Math.Max(tenant.DayRows, tenant.Last?.Count ?? 0)));
+                }
+
+                tenant.Days[dayNumber] = day;
+            }
+
+            tenant.Last = day;
+            return day;
+        }
+
+        /// <summary>Hands the batch's day deltas to the sender, every day carrying the batch's identity, and empties the batch.</summary>
+        public void Send(string batchId, Importer importer, CancellationToken ct)
+        {
+            foreach (var tenant in _tenants)
+            {
+                tenant.DayRows = 0;
+                foreach (var (day, rows) in tenant.Days)
+                {
+                    tenant.DayRows = Math.Max(tenant.DayRows, rows.Count);
+                    importer.Enqueue(tenant.Name, new EncodedDayBatch(batchId, DateOnly.FromDayNumber(day), rows.Encode()), ct);
+                    _free.Push(rows);
+                }
+
+                tenant.Days.Clear();
+                tenant.Last = null;
+            }
+        }
+
+        public SortedDictionary<string, long> InvalidTenants() =>
+            new(_tenants.Where(t => t.Skipped > 0).ToDictionary(t => t.Name, t => t.Skipped), StringComparer.Ordinal);
     }
 
     /// <summary>
