@@ -90,67 +90,14 @@ internal static class ImportCommand
                 }
             }
 
-            var rejects = new RejectLog(0);
-            var invalidTenants = new SortedDictionary<string, long>(StringComparer.Ordinal);
-            var rows = 0L;
-            var accepted = 0L;
-            var batchIndex = 0;
-
-            // The rows of the current file batch, per tenant and day, encoded as the day tables' journals store them.
-            var days = new Dictionary<(string Cliente, int Day), GestionDayBuilder>();
-            var total = new FileInfo(gestionesPath).Length;
-            var lastReport = 0L;
-            using (var reader = new CsvReader(File.OpenRead(gestionesPath), "gestiones.csv"))
-            {
-                var schema = CsvSchema.ReadHeader(reader, GestionCsv.RequiredColumns);
-                var columns = GestionCsv.Columns.Of(schema);
-                var clienteColumn = schema["cliente"];
-                var fechas = default(FechaCache);
-                var clientes = new ClienteCache();
-                var rowsInBatch = 0;
-                while (reader.Read())
-                {
-                    schema.CheckFieldCount(reader);
-                    var cliente = clientes.Get(reader.Field(clienteColumn));
-                    if (onlyTenant is null || cliente == onlyTenant)
-                    {
-                        rows++;
-                        if (!GrainKeys.IsTenantId(cliente))
-                        {
-                            invalidTenants[cliente] = invalidTenants.GetValueOrDefault(cliente) + 1;
-                        }
-                        else if (GestionCsv.TryAccept(reader, columns, ref fechas, out var record, out var reason))
-                        {
-                            if (!days.TryGetValue((cliente, record.DayNumber), out var day))
-                            {
-                                days[(cliente, record.DayNumber)] = day = new GestionDayBuilder(record.DayNumber);
-                            }
-
-                            day.Add(record);
-                            accepted++;
-                        }
-                        else
-                        {
-                            rejects.Count(reason);
-                        }
-                    }
-
-                    if (++rowsInBatch == RowsPerBatch)
-                    {
-                        await SendAsync($"g-{fileHash}-{batchIndex++}", days, importer, ct);
-                        days = [];
-                        rowsInBatch = 0;
-                    }
-
-                    if ((rows & 0x3FFF) == 0 && clock.ElapsedMilliseconds - lastReport > 500)
-                    {
-                        lastReport = clock.ElapsedMilliseconds;
-                        stderr.WriteLine($"pulso import: {reader.Position * 100 / Math.Max(1, total)}% ({rows:N0} rows read, {rows / Math.Max(0.001, clock.Elapsed.TotalSeconds):N0} rows/s)");
-                    }
-                }
-
-                await SendAsync($"g-{fileHash}-{batchIndex}", days, importer, ct);
-            }
+            // The reading runs on a thread of its own: pinned to one core, the process has a thread pool of one
+            // thread, and a reading loop holding it would starve the sender until the file is read (the silo then
+            // idles while the file is read and the importer idles while the silo catches up).
+            var (rows, accepted, rejects, invalidTenants) = await Task.Factory.StartNew(
+                () => ReadGestiones(gestionesPath, fileHash, onlyTenant, importer, clock, stderr, ct),
+                ct,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
 
             await importer.CompleteAsync();
 
@@ -180,14 +127,66 @@ internal static class ImportCommand
         return File.Exists(path) ? path : throw new FileNotFoundException($"{name}: not found in '{dir}'");
     }
 
-    /// <summary>Hands one file batch's day deltas to the sender; every day of the batch carries the batch's identity.</summary>
-    private static async Task SendAsync(string batchId, Dictionary<(string Cliente, int Day), GestionDayBuilder> days, Importer importer, CancellationToken ct)
+    /// <summary>
+    /// Reads the gestiones file, checks every row and hands each file batch's tenant-days to the sender. Synchronous
+    /// on purpose: it runs on a dedicated thread, which may block while the sender's queue is full.
+    /// </summary>
+    private static ReadSummary ReadGestiones(string path, string fileHash, string? onlyTenant, Importer importer, Stopwatch clock, TextWriter stderr, CancellationToken ct)
     {
-        foreach (var ((cliente, day), rows) in days)
+        var rejects = new RejectLog(0);
+        var rows = 0L;
+        var accepted = 0L;
+        var batchIndex = 0;
+        var batch = new FileBatch(onlyTenant);
+        var total = new FileInfo(path).Length;
+        var lastReport = 0L;
+        using var reader = new CsvReader(File.OpenRead(path), "gestiones.csv");
+        var schema = CsvSchema.ReadHeader(reader, GestionCsv.RequiredColumns);
+        var columns = GestionCsv.Columns.Of(schema);
+        var clienteColumn = schema["cliente"];
+        var fechas = default(FechaCache);
+        var rowsInBatch = 0;
+        while (reader.Read())
         {
-            await importer.EnqueueAsync(cliente, new EncodedDayBatch(batchId, DateOnly.FromDayNumber(day), rows.Encode()), ct);
+            schema.CheckFieldCount(reader);
+            var tenant = batch.Tenant(reader.Field(clienteColumn));
+            if (tenant.Selected)
+            {
+                rows++;
+                if (!tenant.IsValid)
+                {
+                    tenant.Skipped++;
+                }
+                else if (GestionCsv.TryAccept(reader, columns, ref fechas, out var record, out var reason))
+                {
+                    batch.Day(tenant, record.DayNumber).Add(record);
+                    accepted++;
+                }
+                else
+                {
+                    rejects.Count(reason);
+                }
+            }
+
+            if (++rowsInBatch == RowsPerBatch)
+            {
+                batch.Send($"g-{fileHash}-{batchIndex++}", importer, ct);
+                rowsInBatch = 0;
+            }
+
+            if ((rows & 0x3FFF) == 0 && clock.ElapsedMilliseconds - lastReport > 500)
+            {
+                lastReport = clock.ElapsedMilliseconds;
+                stderr.WriteLine($"pulso import: {reader.Position * 100 / Math.Max(1, total)}% ({rows:N0} rows read, {rows / Math.Max(0.001, clock.Elapsed.TotalSeconds):N0} rows/s)");
+            }
         }
+
+        batch.Send($"g-{fileHash}-{batchIndex}", importer, ct);
+        return new ReadSummary(rows, accepted, rejects, batch.InvalidTenants());
     }
+
+    /// <summary>What reading the gestiones file found: rows read (of the tenant asked for), accepted, rejected by reason, and rows of invalid tenant ids.</summary>
+    private sealed record ReadSummary(long Rows, long Accepted, RejectLog Rejects, SortedDictionary<string, long> InvalidTenants);
 
     private static async Task<string> HashAsync(string path, CancellationToken ct)
     {
@@ -196,29 +195,114 @@ internal static class ImportCommand
         return Convert.ToHexStringLower(hash)[..16];
     }
 
-    /// <summary>The cliente of each row as a string, made once per run of rows of the same cliente (rows of a tenant come in runs).</summary>
-    private sealed class ClienteCache
+    /// <summary>A cliente of the file: its name, checked once, and its rows of the current file batch per day.</summary>
+    private sealed class TenantRows(byte[] utf8, string name, bool selected)
     {
-        private readonly Dictionary<string, string> _known = new(StringComparer.Ordinal);
-        private byte[] _lastBytes = [];
-        private string _last = string.Empty;
+        public byte[] Utf8 { get; } = utf8;
 
-        public string Get(ReadOnlySpan<byte> cliente)
+        public string Name { get; } = name;
+
+        /// <summary>Rows of this cliente are imported (no <c>--tenant</c>, or this one).</summary>
+        public bool Selected { get; } = selected;
+
+        public bool IsValid { get; } = GrainKeys.IsTenantId(name);
+
+        /// <summary>Rows skipped because the name is not a valid tenant id.</summary>
+        public long Skipped { get; set; }
+
+        public Dictionary<int, GestionDayBuilder> Days { get; } = [];
+
+        /// <summary>The builder of this cliente's last row: rows come in time order, so most rows go to the same day.</summary>
+        public GestionDayBuilder? Last { get; set; }
+
+        /// <summary>Rows of this cliente's largest day in the last file batch sent: the size of a new builder.</summary>
+        public int DayRows { get; set; }
+    }
+
+    /// <summary>
+    /// The rows of the file batch being read, per cliente and day, encoded as the day tables' journals store them.
+    /// Per row it finds the cliente by its bytes (rows of a few tenants interleave, so the recent ones are compared
+    /// first and no string is made) and the day through the cliente's last row; the day builders are reused from one
+    /// file batch to the next, so once they have grown to a day's size reading allocates nothing per row.
+    /// </summary>
+    private sealed class FileBatch(string? onlyTenant)
+    {
+        private const int Recent = 8;
+        private readonly Dictionary<string, TenantRows> _byName = new(StringComparer.Ordinal);
+        private readonly List<TenantRows> _tenants = [];
+        private readonly TenantRows?[] _recent = new TenantRows?[Recent];
+        private readonly Stack<GestionDayBuilder> _free = new();
+        private int _nextRecent;
+
+        public TenantRows Tenant(ReadOnlySpan<byte> cliente)
         {
-            if (!cliente.SequenceEqual(_lastBytes))
+            foreach (var recent in _recent)
             {
-                var text = Encoding.UTF8.GetString(cliente);
-                if (!_known.TryGetValue(text, out var known))
+                if (recent is not null && cliente.SequenceEqual(recent.Utf8))
                 {
-                    _known[text] = known = text;
+                    return recent;
                 }
-
-                _last = known;
-                _lastBytes = cliente.ToArray();
             }
 
-            return _last;
+            // Different bytes may decode to the same name (invalid UTF-8): the name decides, as it did per row.
+            var name = Encoding.UTF8.GetString(cliente);
+            if (!_byName.TryGetValue(name, out var tenant))
+            {
+                _byName[name] = tenant = new TenantRows(cliente.ToArray(), name, onlyTenant is null || name == onlyTenant);
+                _tenants.Add(tenant);
+            }
+
+            _recent[_nextRecent] = tenant;
+            _nextRecent = (_nextRecent + 1) % Recent;
+            return tenant;
         }
+
+        public GestionDayBuilder Day(TenantRows tenant, int dayNumber)
+        {
+            if (tenant.Last is { } last && last.DayNumber == dayNumber)
+            {
+                return last;
+            }
+
+            if (!tenant.Days.TryGetValue(dayNumber, out var day))
+            {
+                if (_free.TryPop(out day))
+                {
+                    day.Reset(dayNumber);
+                }
+                else
+                {
+                    // Sized like the cliente's previous days, so that it rarely has to grow.
+                    day = new GestionDayBuilder(dayNumber, Math.Max(1024, Math.Max(tenant.DayRows, tenant.Last?.Count ?? 0)));
+                }
+
+                tenant.Days[dayNumber] = day;
+            }
+
+            tenant.Last = day;
+            return day;
+        }
+
+        /// <summary>Hands the batch's day deltas to the sender, every day carrying the batch's identity, and empties the batch.</summary>
+        public void Send(string batchId, Importer importer, CancellationToken ct)
+        {
+            foreach (var tenant in _tenants)
+            {
+                tenant.DayRows = 0;
+                foreach (var (day, rows) in tenant.Days)
+                {
+                    tenant.DayRows = Math.Max(tenant.DayRows, rows.Count);
+                    importer.Enqueue(tenant.Name, new EncodedDayBatch(batchId, DateOnly.FromDayNumber(day), rows.Encode()), ct);
+                    _free.Push(rows);
+                }
+
+                tenant.Days.Clear();
+                tenant.Last = null;
+            }
+        }
+
+        public SortedDictionary<string, long> InvalidTenants() =>
+            new(_tenants.Where(t => t.Skipped > 0).ToDictionary(t => t.Name, t => t.Skipped), StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -266,6 +350,18 @@ internal static class ImportCommand
                 // The sender stopped on a failure: report that failure, not the closed queue.
                 await CompleteAsync();
                 throw;
+            }
+        }
+
+        /// <summary>
+        /// <see cref="EnqueueAsync"/> for the reading thread, which is not a thread pool thread and may therefore wait
+        /// while the queue is full.
+        /// </summary>
+        public void Enqueue(string cliente, EncodedDayBatch batch, CancellationToken ct)
+        {
+            if (!_queue.Writer.TryWrite((cliente, batch)))
+            {
+                EnqueueAsync(cliente, batch, ct).GetAwaiter().GetResult();
             }
         }
 

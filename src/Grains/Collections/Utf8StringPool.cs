@@ -30,6 +30,15 @@ internal sealed class Utf8StringPool
 
     public int Count => _count;
 
+    /// <summary>Forgets every value but keeps the storage, so a reused pool allocates nothing for values that fit.</summary>
+    public void Clear()
+    {
+        Array.Clear(_slots);
+        Array.Clear(_strings, 0, _count);
+        _arenaLength = 0;
+        _count = 0;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int GetOrAdd(ReadOnlySpan<byte> value)
     {

@@ -36,7 +36,7 @@ public sealed class GestionDayBuilder
         _cents = new long[capacity];
     }
 
-    public int DayNumber { get; }
+    public int DayNumber { get; private set; }
 
     public int Count => _count;
 
@@ -84,6 +84,20 @@ public sealed class GestionDayBuilder
         _documento[i] = _documentos.GetOrAdd(record.Documento);
         _cents[i] = record.SaldoCents;
         _count = i + 1;
+    }
+
+    /// <summary>
+    /// Empties the builder for another day, keeping its arrays and dictionaries: an importer that reuses builders
+    /// from one file batch to the next allocates nothing per row once they have grown to a day's size.
+    /// </summary>
+    public void Reset(int dayNumber)
+    {
+        DayNumber = dayNumber;
+        _count = 0;
+        _ejecutivos.Clear();
+        _canales.Clear();
+        _tipificaciones.Clear();
+        _documentos.Clear();
     }
 
     /// <summary>The rows as a day delta image (no jornadas), byte for byte what <see cref="DayDeltaCodec.Encode(DayDelta)"/> writes for them.</summary>

@@ -218,6 +218,51 @@ public sealed class DayDeltaCodecTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void DayBuilderResetForAnotherDayWritesWhatAFreshBuilderWrites()
+    {
+        // The importer reuses builders across file batches: nothing of the earlier day may leak into the next one
+        // (rows, dictionary values, their ids or cached strings).
+        var first = GeneratedGestiones.Day.DayNumber;
+        var next = first + 3;
+        var reused = new GestionDayBuilder(first, capacity: 2);
+        var fresh = new GestionDayBuilder(next);
+        var random = new Random(61);
+        Fill(random, first, 1_500, documentos: 900, reused);
+
+        Assert.NotNull(reused.Documentos.GetString(0));
+        reused.Reset(next);
+        Assert.Equal(next, reused.DayNumber);
+        Assert.Equal(0, reused.Count);
+        Assert.Throws<ArgumentException>(() => reused.Add(new GestionRecord { DayNumber = first }));
+        Fill(random, next, 300, documentos: 50, reused, fresh);
+
+        Assert.Equal(fresh.Encode(), reused.Encode());
+        Assert.Equal(fresh.Documentos.GetString(0), reused.Documentos.GetString(0));
+
+        static void Fill(Random random, int day, int count, int documentos, params GestionDayBuilder[] builders)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var record = new GestionRecord
+                {
+                    DayNumber = day,
+                    Hora = random.Next(24),
+                    Ejecutivo = Encoding.UTF8.GetBytes($"EJ{random.Next(40):00}"),
+                    Canal = Encoding.UTF8.GetBytes(random.Next(3) == 0 ? "SMS" : "LLAMADA"),
+                    Tipificacion = Encoding.UTF8.GetBytes(random.Next(2) == 0 ? "PROMESA DE PAGO" : "Ñ NO CONTESTA"),
+                    Tramo = random.Next(6),
+                    SaldoCents = random.NextInt64(-1_000_000, 1_000_000_000),
+                    Documento = Encoding.UTF8.GetBytes($"D{random.Next(documentos):0000}"),
+                };
+                foreach (var builder in builders)
+                {
+                    builder.Add(record);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void DayBuilderRefusesARowOfAnotherDay()
     {
         var builder = new GestionDayBuilder(GeneratedGestiones.Day.DayNumber);
