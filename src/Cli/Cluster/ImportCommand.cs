@@ -29,18 +29,24 @@ internal static class ImportCommand
         var input = new Option<DirectoryInfo>("--input", "-i") { Description = "Folder with gestiones.csv, jornadas.csv and homologacion.csv", Required = true };
         var tenant = new Option<string?>("--tenant") { Description = "Import only this tenant's rows" };
         var deadline = new Option<int>("--retry-seconds") { Description = "How long a failed call is retried (default 120)", DefaultValueFactory = _ => 120 };
-        var command = new Command("import", "Import CSV files into the cluster, creating missing tenants") { input, tenant, deadline };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(input)!.FullName, parse.GetValue(tenant), TimeSpan.FromSeconds(parse.GetValue(deadline)), Console.Out, Console.Error, ct));
+        var pace = new Option<long>("--max-rows-per-second") { Description = "Read at most this many gestiones a second, to spare a cluster that serves dashboards meanwhile (default 0: as fast as the cluster takes them)" };
+        var command = new Command("import", "Import CSV files into the cluster, creating missing tenants") { input, tenant, deadline, pace };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(input)!.FullName, parse.GetValue(tenant), TimeSpan.FromSeconds(parse.GetValue(deadline)), Console.Out, Console.Error, ct, parse.GetValue(pace)));
         return command;
     }
 
-    public static async Task<int> RunAsync(string inputDir, string? onlyTenant, TimeSpan retryFor, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static async Task<int> RunAsync(string inputDir, string? onlyTenant, TimeSpan retryFor, TextWriter stdout, TextWriter stderr, CancellationToken ct, long maxRowsPerSecond = 0)
     {
         try
         {
             if (onlyTenant is not null && !GrainKeys.IsTenantId(onlyTenant))
             {
                 throw new ArgumentException($"--tenant '{onlyTenant}' is not a valid tenant id");
+            }
+
+            if (maxRowsPerSecond < 0)
+            {
+                throw new ArgumentException($"--max-rows-per-second must be 0 (no limit) or more, not {maxRowsPerSecond}");
             }
 
             var gestionesPath = Require(inputDir, "gestiones.csv");
@@ -94,7 +100,7 @@ internal static class ImportCommand
             // thread, and a reading loop holding it would starve the sender until the file is read (the silo then
             // idles while the file is read and the importer idles while the silo catches up).
             var (rows, accepted, rejects, invalidTenants) = await Task.Factory.StartNew(
-                () => ReadGestiones(gestionesPath, fileHash, onlyTenant, importer, clock, stderr, ct),
+                () => ReadGestiones(gestionesPath, fileHash, onlyTenant, importer, clock, stderr, maxRowsPerSecond, ct),
                 ct,
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default);
@@ -131,7 +137,7 @@ internal static class ImportCommand
     /// Reads the gestiones file, checks every row and hands each file batch's tenant-days to the sender. Synchronous
     /// on purpose: it runs on a dedicated thread, which may block while the sender's queue is full.
     /// </summary>
-    private static ReadSummary ReadGestiones(string path, string fileHash, string? onlyTenant, Importer importer, Stopwatch clock, TextWriter stderr, CancellationToken ct)
+    private static ReadSummary ReadGestiones(string path, string fileHash, string? onlyTenant, Importer importer, Stopwatch clock, TextWriter stderr, long maxRowsPerSecond, CancellationToken ct)
     {
         var rejects = new RejectLog(0);
         var rows = 0L;
@@ -174,10 +180,20 @@ internal static class ImportCommand
                 rowsInBatch = 0;
             }
 
-            if ((rows & 0x3FFF) == 0 && clock.ElapsedMilliseconds - lastReport > 500)
+            if ((rows & 0x3FFF) == 0)
             {
-                lastReport = clock.ElapsedMilliseconds;
-                stderr.WriteLine($"pulso import: {reader.Position * 100 / Math.Max(1, total)}% ({rows:N0} rows read, {rows / Math.Max(0.001, clock.Elapsed.TotalSeconds):N0} rows/s)");
+                if (maxRowsPerSecond > 0 && rows * 1000 / maxRowsPerSecond - clock.ElapsedMilliseconds is > 0 and var ahead)
+                {
+                    // This thread only reads; holding it back is the pace (the sender goes on with what was read).
+                    ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(ahead));
+                    ct.ThrowIfCancellationRequested();
+                }
+
+                if (clock.ElapsedMilliseconds - lastReport > 500)
+                {
+                    lastReport = clock.ElapsedMilliseconds;
+                    stderr.WriteLine($"pulso import: {reader.Position * 100 / Math.Max(1, total)}% ({rows:N0} rows read, {rows / Math.Max(0.001, clock.Elapsed.TotalSeconds):N0} rows/s)");
+                }
             }
         }
 
