@@ -4,30 +4,57 @@ using Pulso.Grains.Persistence;
 
 namespace Pulso.Engine.Tests.Ingestion;
 
+/// <summary>A tenant's idempotency keys in their day journals on the in-memory journal store.</summary>
+public sealed class MemoryIdempotencyLogTests : IdempotencyLogContract
+{
+    [Fact]
+    public void DamagedEntriesAreRefusedWithTheFormatNamed()
+    {
+        var image = IdempotencyLog.Encode([("k", Record(Morning, accepted: 5, pushId: "p"))]);
+        var damaged = image.ToArray();
+        damaged[^6] ^= 0x40;
+
+        Assert.Equal(5, Assert.Single(IdempotencyLog.Decode(image)).Record.Answer.Accepted);
+        Assert.Contains("idempotency keys", Assert.Throws<InvalidDataException>(() => IdempotencyLog.Decode(damaged)).Message, StringComparison.Ordinal);
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => IdempotencyLog.Decode(image.AsSpan(0, image.Length - 3))).Message, StringComparison.Ordinal);
+    }
+
+    protected override IMetricJournal CreateJournal() => new MemoryMetricJournal();
+}
+
+/// <summary>
+/// The same on a real Redis (<c>PULSO_TEST_REDIS</c>, as <see cref="Persistence.RedisMetricJournalTests"/>): the
+/// key listing and deletion the log relies on go through Redis's own key scan there.
+/// </summary>
+public sealed class RedisIdempotencyLogTests(Persistence.RedisConnection redis) : IdempotencyLogContract, IClassFixture<Persistence.RedisConnection>
+{
+    protected override IMetricJournal CreateJournal() => new RedisMetricJournal(redis.Connection, $"pulso:test:{Guid.NewGuid():N}:");
+}
+
 /// <summary>A tenant's idempotency keys in their day journals: kept for their lifetime, written a record at a time.</summary>
-public sealed class IdempotencyLogTests
+public abstract class IdempotencyLogContract
 {
     private const string Prefix = "acme/push";
     private static readonly TimeSpan s_lifetime = TimeSpan.FromHours(24);
-    private static readonly DateTimeOffset s_morning = new(2026, 3, 2, 9, 30, 0, TimeSpan.Zero);
+    protected static readonly DateTimeOffset Morning = new(2026, 3, 2, 9, 30, 0, TimeSpan.Zero);
 
     [Fact]
     public async Task RecordsComeBackWhenAnotherActivationLoadsThem()
     {
-        var journal = new MemoryMetricJournal();
+        var journal = CreateJournal();
         var log = new IdempotencyLog(journal, Prefix, s_lifetime);
-        await log.LoadAsync(s_morning);
-        var first = Record(s_morning, accepted: 3, pushId: "req-1", rejected: ("fecha_invalida", 2));
-        var second = Record(s_morning.AddHours(15), accepted: 7, pushId: null); // the next UTC day
+        await log.LoadAsync(Morning);
+        var first = Record(Morning, accepted: 3, pushId: "req-1", rejected: ("fecha_invalida", 2));
+        var second = Record(Morning.AddHours(15), accepted: 7, pushId: null); // the next UTC day
         await log.RecordAsync("import #1", first, "b1");
         await log.RecordAsync("import #2", second, "b2");
 
         var again = new IdempotencyLog(journal, Prefix, s_lifetime);
-        await again.LoadAsync(s_morning.AddHours(16));
+        await again.LoadAsync(Morning.AddHours(16));
 
         Assert.Equal(2, again.Count);
-        Assert.True(again.TryGet("import #1", s_morning.AddHours(16), out var one));
-        Assert.True(again.TryGet("import #2", s_morning.AddHours(16), out var two));
+        Assert.True(again.TryGet("import #1", Morning.AddHours(16), out var one));
+        Assert.True(again.TryGet("import #2", Morning.AddHours(16), out var two));
         AssertSame(first, one);
         AssertSame(second, two);
         Assert.Equal(["acme/push/2026-03-02", "acme/push/2026-03-03"], (await journal.ListKeysAsync("acme/")).Order());
@@ -36,13 +63,13 @@ public sealed class IdempotencyLogTests
     [Fact]
     public async Task KeysExpireAfterTheirLifetimeAndTheirDayJournalGoes()
     {
-        var journal = new MemoryMetricJournal();
+        var journal = CreateJournal();
         var log = new IdempotencyLog(journal, Prefix, s_lifetime);
-        await log.LoadAsync(s_morning);
-        await log.RecordAsync("k", Record(s_morning, accepted: 1), "b1");
+        await log.LoadAsync(Morning);
+        await log.RecordAsync("k", Record(Morning, accepted: 1), "b1");
 
-        Assert.True(log.TryGet("k", s_morning + s_lifetime - TimeSpan.FromTicks(1), out _));
-        Assert.False(log.TryGet("k", s_morning + s_lifetime, out _));
+        Assert.True(log.TryGet("k", Morning + s_lifetime - TimeSpan.FromTicks(1), out _));
+        Assert.False(log.TryGet("k", Morning + s_lifetime, out _));
 
         // Once the whole day has expired, the next record deletes its journal; a load does too.
         var later = new DateTimeOffset(2026, 3, 4, 0, 0, 0, TimeSpan.Zero);
@@ -58,12 +85,12 @@ public sealed class IdempotencyLogTests
     [Fact]
     public async Task EachRecordIsOneEntryWhateverTheKeysAlreadyHeld()
     {
-        var journal = new MemoryMetricJournal();
+        var journal = CreateJournal();
         var log = new IdempotencyLog(journal, Prefix, s_lifetime);
-        await log.LoadAsync(s_morning);
+        await log.LoadAsync(Morning);
         for (var i = 0; i < 2_000; i++)
         {
-            await log.RecordAsync($"key-{i:00000}", Record(s_morning.AddSeconds(i), accepted: i), $"b{i}");
+            await log.RecordAsync($"key-{i:00000}", Record(Morning.AddSeconds(i), accepted: i), $"b{i}");
         }
 
         var state = await journal.LoadAsync("acme/push/2026-03-02");
@@ -76,58 +103,48 @@ public sealed class IdempotencyLogTests
     [Fact]
     public async Task ASecondActivationTakesInWhatTheFirstWroteBeforeAppending()
     {
-        var journal = new MemoryMetricJournal();
+        var journal = CreateJournal();
         var first = new IdempotencyLog(journal, Prefix, s_lifetime);
         var second = new IdempotencyLog(journal, Prefix, s_lifetime);
-        await first.LoadAsync(s_morning);
-        await second.LoadAsync(s_morning);
+        await first.LoadAsync(Morning);
+        await second.LoadAsync(Morning);
 
-        await first.RecordAsync("a", Record(s_morning, accepted: 1), "ba");
-        await second.RecordAsync("b", Record(s_morning.AddMinutes(1), accepted: 2), "bb");
+        await first.RecordAsync("a", Record(Morning, accepted: 1), "ba");
+        await second.RecordAsync("b", Record(Morning.AddMinutes(1), accepted: 2), "bb");
 
-        Assert.True(second.TryGet("a", s_morning.AddMinutes(2), out var a));
+        Assert.True(second.TryGet("a", Morning.AddMinutes(2), out var a));
         Assert.Equal(1, a.Answer.Accepted);
         var reloaded = new IdempotencyLog(journal, Prefix, s_lifetime);
-        await reloaded.LoadAsync(s_morning.AddMinutes(2));
+        await reloaded.LoadAsync(Morning.AddMinutes(2));
         Assert.Equal(2, reloaded.Count);
     }
 
     [Fact]
     public async Task KeysOfTheFormerIngestStateAreTakenOver()
     {
-        var journal = new MemoryMetricJournal();
+        var journal = CreateJournal();
         var log = new IdempotencyLog(journal, Prefix, s_lifetime);
-        await log.LoadAsync(s_morning);
+        await log.LoadAsync(Morning);
         var legacy = new Dictionary<string, IdempotencyRecord>
         {
-            ["old"] = Record(s_morning.AddHours(-30), accepted: 1), // expired: not taken over
-            ["yesterday"] = Record(s_morning.AddHours(-20), accepted: 2),
-            ["today"] = Record(s_morning.AddHours(-1), accepted: 3),
+            ["old"] = Record(Morning.AddHours(-30), accepted: 1), // expired: not taken over
+            ["yesterday"] = Record(Morning.AddHours(-20), accepted: 2),
+            ["today"] = Record(Morning.AddHours(-1), accepted: 3),
         };
 
-        await log.ImportAsync(legacy, s_morning);
+        await log.ImportAsync(legacy, Morning);
 
         var reloaded = new IdempotencyLog(journal, Prefix, s_lifetime);
-        await reloaded.LoadAsync(s_morning);
+        await reloaded.LoadAsync(Morning);
         Assert.Equal(2, reloaded.Count);
-        Assert.False(reloaded.TryGet("old", s_morning, out _));
-        Assert.True(reloaded.TryGet("yesterday", s_morning, out var y));
+        Assert.False(reloaded.TryGet("old", Morning, out _));
+        Assert.True(reloaded.TryGet("yesterday", Morning, out var y));
         AssertSame(legacy["yesterday"], y);
     }
 
-    [Fact]
-    public void DamagedEntriesAreRefusedWithTheFormatNamed()
-    {
-        var image = IdempotencyLog.Encode([("k", Record(s_morning, accepted: 5, pushId: "p"))]);
-        var damaged = image.ToArray();
-        damaged[^6] ^= 0x40;
+    protected abstract IMetricJournal CreateJournal();
 
-        Assert.Equal(5, Assert.Single(IdempotencyLog.Decode(image)).Record.Answer.Accepted);
-        Assert.Contains("idempotency keys", Assert.Throws<InvalidDataException>(() => IdempotencyLog.Decode(damaged)).Message, StringComparison.Ordinal);
-        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => IdempotencyLog.Decode(image.AsSpan(0, image.Length - 3))).Message, StringComparison.Ordinal);
-    }
-
-    private static IdempotencyRecord Record(DateTimeOffset at, long accepted, string? pushId = null, params (string Reason, long Count)[] rejected) => new()
+    protected static IdempotencyRecord Record(DateTimeOffset at, long accepted, string? pushId = null, params (string Reason, long Count)[] rejected) => new()
     {
         Kind = "gestiones",
         BodyHash = System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(accepted)),
