@@ -199,17 +199,7 @@ public sealed class DayDeltaCodecTests(ITestOutputHelper output)
         var random = new Random(58);
         for (var i = 0; i < rows; i++)
         {
-            var record = new GestionRecord
-            {
-                DayNumber = day,
-                Hora = random.Next(24),
-                Ejecutivo = Encoding.UTF8.GetBytes($"EJ{random.Next(40):00}"),
-                Canal = Encoding.UTF8.GetBytes(random.Next(3) == 0 ? "SMS" : "LLAMADA"),
-                Tipificacion = Encoding.UTF8.GetBytes(random.Next(2) == 0 ? "PROMESA DE PAGO" : "Ñ NO CONTESTA"),
-                Tramo = random.Next(6),
-                SaldoCents = random.NextInt64(-1_000_000, 1_000_000_000),
-                Documento = Encoding.UTF8.GetBytes($"D{random.Next(900):0000}"),
-            };
+            var record = RandomRecord(random, day, documentos: 900);
             batch.Add(record);
             builder.Add(record);
         }
@@ -243,17 +233,7 @@ public sealed class DayDeltaCodecTests(ITestOutputHelper output)
         {
             for (var i = 0; i < count; i++)
             {
-                var record = new GestionRecord
-                {
-                    DayNumber = day,
-                    Hora = random.Next(24),
-                    Ejecutivo = Encoding.UTF8.GetBytes($"EJ{random.Next(40):00}"),
-                    Canal = Encoding.UTF8.GetBytes(random.Next(3) == 0 ? "SMS" : "LLAMADA"),
-                    Tipificacion = Encoding.UTF8.GetBytes(random.Next(2) == 0 ? "PROMESA DE PAGO" : "Ñ NO CONTESTA"),
-                    Tramo = random.Next(6),
-                    SaldoCents = random.NextInt64(-1_000_000, 1_000_000_000),
-                    Documento = Encoding.UTF8.GetBytes($"D{random.Next(documentos):0000}"),
-                };
+                var record = RandomRecord(random, day, documentos);
                 foreach (var builder in builders)
                 {
                     builder.Add(record);
@@ -270,4 +250,17 @@ public sealed class DayDeltaCodecTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => builder.Add(new GestionRecord { DayNumber = GeneratedGestiones.Day.DayNumber + 1 }));
         Assert.Equal(0, builder.Count);
     }
+
+    /// <summary>A gestión of <paramref name="day"/> with random fields, its documento one of <paramref name="documentos"/>.</summary>
+    private static GestionRecord RandomRecord(Random random, int day, int documentos) => new()
+    {
+        DayNumber = day,
+        Hora = random.Next(24),
+        Ejecutivo = Encoding.UTF8.GetBytes($"EJ{random.Next(40):00}"),
+        Canal = Encoding.UTF8.GetBytes(random.Next(3) == 0 ? "SMS" : "LLAMADA"),
+        Tipificacion = Encoding.UTF8.GetBytes(random.Next(2) == 0 ? "PROMESA DE PAGO" : "Ñ NO CONTESTA"),
+        Tramo = random.Next(6),
+        SaldoCents = random.NextInt64(-1_000_000, 1_000_000_000),
+        Documento = Encoding.UTF8.GetBytes($"D{random.Next(documentos):0000}"),
+    };
 }
