@@ -31,31 +31,23 @@ internal sealed class IdempotencyLog(IMetricJournal journal, string prefix, Time
 
     public int Count => _records.Count;
 
-    /// <summary>Reads the journals of the keys still alive at <paramref name="now"/> and deletes the expired ones.</summary>
+    /// <summary>
+    /// Reads the journals that can hold keys alive at <paramref name="now"/>, by name (with a lifetime of a day,
+    /// yesterday's and today's, UTC), without listing any. The journal of the day before them, expired by now, is
+    /// deleted; older ones, left by an activation idle for days, go with the tenant's retention scan
+    /// (<see cref="IsExpiredJournal"/>).
+    /// </summary>
     public async Task LoadAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         _records.Clear();
         _byAge.Clear();
         _sequences.Clear();
-        var days = new List<DateOnly>();
-        foreach (var key in await journal.ListKeysAsync($"{prefix}/", cancellationToken))
-        {
-            if (DateOnly.TryParseExact(key.AsSpan(prefix.Length + 1), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            {
-                days.Add(day);
-            }
-        }
-
-        days.Sort();
+        var first = DateOnly.FromDateTime((now - Lifetime).UtcDateTime);
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        await journal.DeleteAsync(JournalKey(first.AddDays(-1)), cancellationToken);
         var loaded = new List<(string Key, IdempotencyRecord Record)>();
-        foreach (var day in days)
+        for (var day = first; day <= today; day = day.AddDays(1))
         {
-            if (Expired(day, now))
-            {
-                await journal.DeleteAsync(JournalKey(day), cancellationToken);
-                continue;
-            }
-
             var state = await journal.LoadAsync(JournalKey(day), cancellationToken);
             _sequences[day] = state.Sequence;
             foreach (var entry in state.Entries)
@@ -107,6 +99,19 @@ internal sealed class IdempotencyLog(IMetricJournal journal, string prefix, Time
                 Remember(key, record);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether journal <paramref name="key"/> is a key journal under <paramref name="prefix"/> whose keys have all
+    /// expired at <paramref name="now"/> (for a maintenance scan that lists the tenant's journals anyway).
+    /// </summary>
+    public static bool IsExpiredJournal(string key, string prefix, TimeSpan lifetime, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(prefix);
+        return key.Length == prefix.Length + 11 && key.StartsWith(prefix, StringComparison.Ordinal) && key[prefix.Length] == '/'
+            && DateOnly.TryParseExact(key.AsSpan(prefix.Length + 1), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+            && Expired(day, now, lifetime);
     }
 
     /// <summary>Forgets every key and deletes every journal (tenant deletion).</summary>
@@ -243,7 +248,7 @@ internal sealed class IdempotencyLog(IMetricJournal journal, string prefix, Time
     /// <summary>Deletes the journals of days whose every key has expired by <paramref name="now"/>.</summary>
     private async Task DropExpiredJournalsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var expired = _sequences.Keys.TakeWhile(day => Expired(day, now)).ToList();
+        var expired = _sequences.Keys.TakeWhile(day => Expired(day, now, Lifetime)).ToList();
         foreach (var day in expired)
         {
             await journal.DeleteAsync(JournalKey(day), cancellationToken);
@@ -252,8 +257,8 @@ internal sealed class IdempotencyLog(IMetricJournal journal, string prefix, Time
     }
 
     /// <summary>A day's keys were all first pushed before its end, so all have expired a lifetime after it.</summary>
-    private bool Expired(DateOnly day, DateTimeOffset now) =>
-        now - new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) >= Lifetime;
+    private static bool Expired(DateOnly day, DateTimeOffset now, TimeSpan lifetime) =>
+        now - new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) >= lifetime;
 
     private string JournalKey(DateOnly day) => $"{prefix}/{day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}";
 }

@@ -5,6 +5,7 @@ using Pulso.Grains.Abstractions.Live;
 using Pulso.Grains.Abstractions.Metrics;
 using Pulso.Grains.Abstractions.Sources;
 using Pulso.Grains.Abstractions.Tenancy;
+using Pulso.Grains.Ingestion;
 using Pulso.Grains.Metrics;
 using Pulso.Grains.Persistence;
 
@@ -220,16 +221,24 @@ public sealed partial class TenantGrain(
         }
     }
 
-    /// <summary>Purges the tenant's day tables whose day matches; the days purged, in order.</summary>
+    /// <summary>
+    /// Purges the tenant's day tables whose day matches; the days purged, in order. The same scan deletes the push
+    /// ingest's idempotency-key journals whose keys have all expired (its grain reads only the live ones by name).
+    /// </summary>
     private async Task<List<DateOnly>> PurgeDaysAsync(Func<DateOnly, bool> purge)
     {
         var tenant = this.GetPrimaryKeyString();
         var days = new List<DateOnly>();
+        var now = time.GetUtcNow();
         foreach (var key in await journal.ListKeysAsync($"{tenant}/"))
         {
             if (GrainKeys.TryParseDay(key, out var owner, out var day) && owner == tenant && purge(day))
             {
                 days.Add(day);
+            }
+            else if (IdempotencyLog.IsExpiredJournal(key, GrainKeys.Ingest(tenant), IngestGrain.KeyLifetime, now))
+            {
+                await journal.DeleteAsync(key);
             }
         }
 

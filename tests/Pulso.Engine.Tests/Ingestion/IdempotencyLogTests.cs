@@ -19,6 +19,19 @@ public sealed class MemoryIdempotencyLogTests : IdempotencyLogContract
         Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => IdempotencyLog.Decode(image.AsSpan(0, image.Length - 3))).Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ARetentionScanTellsExpiredKeyJournalsFromEverythingElse()
+    {
+        var day = TimeSpan.FromHours(24);
+        var allExpired = new DateTimeOffset(2026, 3, 3, 0, 0, 0, TimeSpan.Zero);
+
+        Assert.True(IdempotencyLog.IsExpiredJournal("acme/push/2026-03-01", "acme/push", day, allExpired));
+        Assert.False(IdempotencyLog.IsExpiredJournal("acme/push/2026-03-01", "acme/push", day, allExpired.AddTicks(-1)));
+        Assert.False(IdempotencyLog.IsExpiredJournal("acme/2026-03-01", "acme/push", day, allExpired)); // a day table
+        Assert.False(IdempotencyLog.IsExpiredJournal("acme/pushes/2026-03-01", "acme/push", day, allExpired));
+        Assert.False(IdempotencyLog.IsExpiredJournal("acme/push/yesterday", "acme/push", day, allExpired));
+    }
+
     protected override IMetricJournal CreateJournal() => new MemoryMetricJournal();
 }
 
