@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Pulso.Grains.Collections;
 using Pulso.Grains.Ingestion;
@@ -275,6 +276,7 @@ public static class DayDeltaCodec
 
     private static int IndexWidth(int dictionarySize) => dictionarySize <= 1 << 8 ? 1 : dictionarySize <= 1 << 16 ? 2 : 4;
 
+    /// <summary>Indexes renumbered through <paramref name="map"/> (see <see cref="Referenced"/>), then written as the builder's are.</summary>
     private static void WriteIndexes(PersistedWriter writer, int[] indexes, int[] map)
     {
         var used = 0;
@@ -283,31 +285,19 @@ public static class DayDeltaCodec
             used = Math.Max(used, m + 1);
         }
 
-        var width = IndexWidth(used);
-        var target = writer.Reserve(indexes.Length * width);
-        switch (width)
+        var renumbered = ArrayPool<int>.Shared.Rent(indexes.Length);
+        try
         {
-            case 1:
-                for (var i = 0; i < indexes.Length; i++)
-                {
-                    target[i] = (byte)map[indexes[i]];
-                }
+            for (var i = 0; i < indexes.Length; i++)
+            {
+                renumbered[i] = map[indexes[i]];
+            }
 
-                break;
-            case 2:
-                for (var i = 0; i < indexes.Length; i++)
-                {
-                    BinaryPrimitives.WriteUInt16LittleEndian(target[(i * 2)..], (ushort)map[indexes[i]]);
-                }
-
-                break;
-            default:
-                for (var i = 0; i < indexes.Length; i++)
-                {
-                    BinaryPrimitives.WriteInt32LittleEndian(target[(i * 4)..], map[indexes[i]]);
-                }
-
-                break;
+            WriteIndexes(writer, renumbered.AsSpan(0, indexes.Length), used);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(renumbered);
         }
     }
 
